@@ -1,0 +1,160 @@
+// Start-up, fork and exit of the injected library.
+//
+// The constructor runs before the program's own constructors and main (LD_PRELOAD objects
+// are initialized right after their dependencies). It reads CXXPROF_* (common/config),
+// creates the raw store, records the loaded modules, installs the SIGPROF handler, arms a
+// CPU timer for every thread that already exists, and starts the service thread.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/text.h"
+#include "common/version.h"
+#include "include/cxxprof.h"
+#include "preload/cpu_timer.h"
+#include "preload/interposers.h"
+#include "preload/module_tracker.h"
+#include "preload/profiler_state.h"
+#include "preload/proc_files.h"
+#include "preload/sampling_handler.h"
+#include "preload/service_thread.h"
+#include "preload/thread_state.h"
+
+extern char* program_invocation_short_name;
+
+namespace cxxprof {
+namespace {
+
+char g_output_dir[kMaxPath];
+
+const char* lookup_environment(const char* name) { return getenv(name); }
+
+void warn_line(void*, const char* line) { write_diagnostic(line); }
+
+// mkdir -p with mode 0700 for what we create; existing directories are left as they are.
+bool make_directories(const char* path) {
+  char partial[kMaxPath];
+  size_t length = std::strlen(path);
+  if (length == 0 || length >= sizeof(partial)) return false;
+  std::memcpy(partial, path, length + 1);
+  for (size_t i = 1; i <= length; ++i) {
+    if (partial[i] != '/' && partial[i] != '\0') continue;
+    char saved = partial[i];
+    partial[i] = '\0';
+    if (mkdir(partial, 0700) != 0 && errno != EEXIST) return false;
+    partial[i] = saved;
+  }
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void choose_output_directory(const Config& config) {
+  TextBuffer dir(g_output_dir, sizeof(g_output_dir));
+  if (config.output_dir[0] != '\0') {
+    dir.append(config.output_dir);
+  } else {
+    dir.append("./cxxprof.").append(program_invocation_short_name).append(".")
+        .append_i64(getpid());
+  }
+}
+
+void arm_existing_thread(pid_t tid, void*) {
+  if (tid == current_tid()) return;
+  arm_cpu_timer_for_thread(tid, profiler().cpu_period_ns);
+}
+
+// Everything that makes this process record samples into a fresh store. Used by the
+// constructor and by a forked child.
+bool start_profiling(bool existing_threads) {
+  ProfilerState& state = profiler();
+  if (!state.store.create(g_output_dir, state.config)) return false;
+  state.cpu_period_ns = state.store.header()->cpu_period_ns;
+  state.wall_period_ns = state.store.header()->wall_period_ns;
+  refresh_modules(state.store, true);
+  ThreadState& main_thread = current_thread();
+  if (main_thread.stack_high == 0) learn_stack_bounds(main_thread);
+  state.active.store(true, std::memory_order_release);
+  if (state.cpu_period_ns != 0) {
+    arm_cpu_timer_for_current_thread(main_thread, state.cpu_period_ns);
+    if (existing_threads) for_each_thread(&arm_existing_thread, nullptr);
+  }
+  if (!start_service_thread(real_pthread_create())) {
+    write_diagnostic("cannot start the service thread; wall profile and dlopen tracking off");
+  }
+  return true;
+}
+
+void child_after_fork() {
+  ProfilerState& state = profiler();
+  if (!state.active.load(std::memory_order_acquire)) return;
+  // Nothing of the parent's profiling survives fork but memory: the timers, the service
+  // thread and the right to write into the parent's file are gone.
+  state.active.store(false, std::memory_order_release);
+  state.store.abandon();
+  current_thread().cpu_timer_armed = false;
+  state.generation.fetch_add(1, std::memory_order_relaxed);
+  forget_service_thread();
+  if (!state.config.follow_children) return;
+  start_profiling(false);
+}
+
+bool is_dormant_descendant(const Config& config) {
+  if (config.follow_children) return false;
+  const char* root = getenv(kRootPidEnv);
+  uint64_t root_pid = 0;
+  return root != nullptr && parse_u64(root, &root_pid) && pid_t(root_pid) != getpid();
+}
+
+__attribute__((constructor)) void cxxprof_library_init() {
+  ProfilerState& state = profiler();
+  config_init(&state.config);
+  config_from_environment(&state.config, &lookup_environment, &warn_line, nullptr);
+  if (!config_any_profile(state.config) || is_dormant_descendant(state.config)) return;
+  if (state.config.cpu_hz == 0 && state.config.wall_hz == 0) return;  // nothing we record yet
+  choose_output_directory(state.config);
+  if (!make_directories(g_output_dir)) {
+    char line[kMaxPath + 64];
+    TextBuffer(line, sizeof(line)).append("cannot create ").append(g_output_dir)
+        .append(": ").append(strerror(errno)).append("; profiling off");
+    write_diagnostic(line);
+    return;
+  }
+  if (!install_sampling_handler()) {
+    write_diagnostic("cannot install the SIGPROF handler; profiling off");
+    return;
+  }
+  prepare_thread_exit_hook();
+  pthread_atfork(nullptr, nullptr, &child_after_fork);
+  start_profiling(true);
+}
+
+__attribute__((destructor)) void cxxprof_library_fini() {
+  ProfilerState& state = profiler();
+  if (!state.active.load(std::memory_order_acquire)) return;
+  // A last scan catches objects loaded since the service thread's last look.
+  refresh_modules(state.store, false);
+  state.store.mark_exit();
+  if (getenv(kLauncherEnv) == nullptr) {
+    char line[kMaxPath + 160];
+    TextBuffer(line, sizeof(line)).append("raw profile data in ").append(g_output_dir)
+        .append("/").append_i64(getpid()).append(raw::kFileSuffix)
+        .append("; turn it into pprof files with: cxxprof symbolize ").append(g_output_dir)
+        .append("/*").append(raw::kFileSuffix);
+    write_diagnostic(line);
+  }
+}
+
+}  // namespace
+}  // namespace cxxprof
+
+extern "C" __attribute__((visibility("default"))) int cxxprof_active(void) {
+  return cxxprof::profiler().active.load(std::memory_order_acquire) ? 1 : 0;
+}
+
+extern "C" __attribute__((visibility("default"))) const char* cxxprof_version(void) {
+  return cxxprof::kVersion;
+}

@@ -1,0 +1,68 @@
+#include "preload/thread_state.h"
+
+#include <cstring>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace cxxprof {
+namespace {
+
+__attribute__((tls_model("initial-exec"))) thread_local ThreadState t_state;
+
+}  // namespace
+
+ThreadState& current_thread() { return t_state; }
+
+int32_t current_tid() {
+  ThreadState& state = t_state;
+  if (state.tid == 0) state.tid = int32_t(gettid());
+  return state.tid;
+}
+
+uint32_t claim_thread_slot(const RawStore& store, int32_t tid, const char* name) {
+  raw::Header* header = store.header();
+  uint32_t index = header->thread_count.fetch_add(1, std::memory_order_relaxed);
+  if (index >= header->threads.capacity || index >= raw::kMaxThreadSlots) {
+    store.count(raw::kThreadsTableFull);
+    return 0;
+  }
+  raw::ThreadEntry& entry = store.threads()[index];
+  entry.tid = tid;
+  size_t i = 0;
+  for (; i + 1 < sizeof(entry.name) && name[i] != '\0'; ++i) entry.name[i] = name[i];
+  entry.name[i] = '\0';
+  entry.ready.store(1, std::memory_order_release);
+  return index;
+}
+
+uint32_t current_thread_slot(const RawStore& store, uint32_t generation) {
+  ThreadState& state = t_state;
+  char name[raw::kThreadNameSize] = {};
+  // PR_GET_NAME is one cheap syscall; it catches pthread_setname_np and prctl renames.
+  prctl(PR_GET_NAME, name, 0, 0, 0);
+  name[sizeof(name) - 1] = '\0';
+  if (state.slot_generation != generation || state.slot == 0 ||
+      std::strncmp(name, state.name, sizeof(name)) != 0) {
+    // Claim before publishing in TLS: a nested signal sees either the old or the new slot.
+    uint32_t slot = claim_thread_slot(store, current_tid(), name);
+    std::memcpy(state.name, name, sizeof(name));
+    state.slot = slot;
+    state.slot_generation = generation;
+  }
+  return state.slot;
+}
+
+void learn_stack_bounds(ThreadState& state) {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* address = nullptr;
+  size_t size = 0;
+  if (pthread_attr_getstack(&attr, &address, &size) == 0 && address != nullptr) {
+    state.stack_low = reinterpret_cast<uint64_t>(address);
+    state.stack_high = state.stack_low + size;
+  }
+  pthread_attr_destroy(&attr);
+}
+
+}  // namespace cxxprof

@@ -1,0 +1,46 @@
+// Per-thread state of the injected library, in initial-exec TLS (DESIGN.md §2.2): reading
+// it never allocates or calls into the loader, so the signal handler and interposers may
+// use it at any time, in any thread, including threads created before our constructor ran
+// (their state starts zeroed and is filled lazily).
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+
+#include "common/raw_format.h"
+#include "preload/raw_store.h"
+
+namespace cxxprof {
+
+struct ThreadState {
+  int32_t tid;                 // 0 until first use
+  uint32_t slot;               // thread table slot in the store, valid if slot_generation matches
+  uint32_t slot_generation;
+  char name[raw::kThreadNameSize];
+  uint64_t stack_low;          // known stack bounds [low, high); 0 if unknown
+  uint64_t stack_high;
+  timer_t cpu_timer;
+  bool cpu_timer_armed;
+  // Non-zero while this thread runs profiler code that a sample must not re-enter (e.g.
+  // holding a half-updated per-thread structure). The handler then records nothing.
+  volatile sig_atomic_t in_profiler;
+};
+
+ThreadState& current_thread();
+
+// The calling thread's kernel tid (cached). Signal-safe.
+int32_t current_tid();
+
+// The store's thread slot for the calling thread, refreshing its name (prctl) so renamed
+// threads get a new slot. Signal-safe.
+uint32_t current_thread_slot(const RawStore& store, uint32_t generation);
+
+// Claims a new thread slot for (tid, name); slot 0 if the table is full. Signal-safe.
+uint32_t claim_thread_slot(const RawStore& store, int32_t tid, const char* name);
+
+// Records the calling thread's stack bounds (pthread_getattr_np). Not signal-safe: call it
+// from the thread's start or the constructor.
+void learn_stack_bounds(ThreadState& state);
+
+}  // namespace cxxprof

@@ -1,0 +1,111 @@
+#include "preload/wall_sampler.h"
+
+#include <csignal>
+#include <cstring>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/text.h"
+#include "preload/profiler_state.h"
+#include "preload/proc_files.h"
+#include "preload/sampling_handler.h"
+#include "preload/stack_memory.h"
+#include "preload/thread_state.h"
+
+namespace cxxprof {
+namespace {
+
+// Thread slots of blocked threads, cached by tid so each tick costs no new slot. Only
+// the service thread touches it.
+struct CachedThread {
+  pid_t tid;
+  uint32_t slot;
+  uint32_t generation;
+  char name[raw::kThreadNameSize];
+};
+constexpr uint32_t kCacheSize = 1024;
+CachedThread g_cache[kCacheSize];
+
+struct TickContext {
+  const RawStore* store;
+  pid_t self_tid;
+  pid_t pid;
+  uint64_t period_ns;
+  uint32_t generation;
+};
+
+uint32_t slot_for_blocked_thread(const TickContext& tick, pid_t tid) {
+  char path[64];
+  TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/comm");
+  char name[64];
+  if (read_text_file(path, name, sizeof(name)) < 0) name[0] = '\0';
+  name[raw::kThreadNameSize - 1] = '\0';
+  char* newline = std::strchr(name, '\n');
+  if (newline != nullptr) *newline = '\0';
+  CachedThread& cached = g_cache[uint32_t(tid) % kCacheSize];
+  if (cached.tid != tid || cached.generation != tick.generation || cached.slot == 0 ||
+      std::strncmp(cached.name, name, raw::kThreadNameSize) != 0) {
+    cached.tid = tid;
+    cached.generation = tick.generation;
+    std::memcpy(cached.name, name, raw::kThreadNameSize);
+    cached.slot = claim_thread_slot(*tick.store, tid, name);
+  }
+  return cached.slot;
+}
+
+void signal_running_thread(const TickContext& tick, pid_t tid) {
+  siginfo_t info;
+  std::memset(&info, 0, sizeof(info));
+  info.si_signo = SIGPROF;
+  info.si_code = SI_QUEUE;
+  info.si_pid = tick.pid;
+  info.si_uid = getuid();
+  info.si_value.sival_int = kWallSignalTag;
+  syscall(SYS_rt_tgsigqueueinfo, tick.pid, tid, SIGPROF, &info);
+}
+
+void sample_thread(pid_t tid, void* data) {
+  const TickContext& tick = *static_cast<const TickContext*>(data);
+  if (tid == tick.self_tid) return;
+  char path[64];
+  TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/syscall");
+  char text[256];
+  if (read_text_file(path, text, sizeof(text)) <= 0) {
+    tick.store->count(raw::kWallThreadsSkipped);  // exited meanwhile
+    return;
+  }
+  if (std::strncmp(text, "running", 7) == 0) {
+    signal_running_thread(tick, tid);
+    return;
+  }
+  // "NR ARG1..ARG6 SP PC" in a syscall, or "-1 SP PC" when blocked outside one.
+  const char* cursor = text;
+  int64_t number = 0;
+  if (!next_number(&cursor, 10, &number)) {
+    tick.store->count(raw::kWallThreadsSkipped);
+    return;
+  }
+  int64_t fields[8];
+  int count = 0;
+  while (count < 8 && next_number(&cursor, 16, &fields[count])) ++count;
+  if (count < 2) {
+    tick.store->count(raw::kWallThreadsSkipped);
+    return;
+  }
+  unwind::Registers registers{};
+  registers.set(unwind::kRsp, uint64_t(fields[count - 2]));
+  registers.set(unwind::kRip, uint64_t(fields[count - 1]));
+  uint32_t slot = slot_for_blocked_thread(tick, tid);
+  record_sample(*tick.store, raw::SampleKind::kWall, slot, registers, checked_memory_reader(),
+                1, int64_t(tick.period_ns));
+}
+
+}  // namespace
+
+void wall_sample_tick(const RawStore& store, pid_t self_tid, uint64_t period_ns,
+                      uint32_t generation) {
+  TickContext tick{&store, self_tid, getpid(), period_ns, generation};
+  for_each_thread(&sample_thread, &tick);
+}
+
+}  // namespace cxxprof
