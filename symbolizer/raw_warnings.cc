@@ -1,0 +1,70 @@
+#include "symbolizer/raw_warnings.h"
+
+#include <map>
+
+#include "symbolizer/profile_kinds.h"
+
+namespace cxxprof {
+
+namespace {
+
+// What a non-zero counter means to a user; null for counters that are not a problem.
+const char* counter_meaning(unsigned counter) {
+  switch (counter) {
+    case raw::kSamplesRecorded:
+      return nullptr;
+    case raw::kSamplesDroppedTableFull:
+      return "samples dropped (sample table full)";
+    case raw::kStacksDroppedPoolFull:
+      return "samples recorded without a stack (frame pool full)";
+    case raw::kStacksTruncatedDepth:
+      return "stacks truncated at the maximum depth";
+    case raw::kStacksTruncatedUnwind:
+      return "stacks truncated (unwinding stopped early: no unwind info or unreadable stack)";
+    case raw::kSamplesInProfiler:
+      return "samples taken inside the profiler or the dynamic loader (leaf frame only)";
+    case raw::kThreadsTableFull:
+      return "threads not tracked (thread table full)";
+    case raw::kModulesTableFull:
+      return "modules not recorded (module table full)";
+    case raw::kTimerCreateFailed:
+      return "threads without a CPU timer (timer_create failed)";
+    case raw::kTimerOverruns:
+      return "timer overruns (expirations merged by the kernel; their time is counted)";
+    case raw::kWallThreadsSkipped:
+      return "wall-clock ticks skipped for threads that could not be sampled";
+  }
+  return "unknown counter";
+}
+
+}  // namespace
+
+std::vector<std::string> raw_data_warnings(const RawData& data) {
+  std::vector<std::string> warnings;
+  if (!data.exited_normally) {
+    warnings.push_back("process " + std::to_string(data.pid) +
+                       " did not exit normally (killed or crashed): data up to its end");
+  }
+  for (unsigned i = 0; i < raw::kCounterCount; ++i) {
+    const char* meaning = counter_meaning(i);
+    if (meaning != nullptr && data.counters[i] != 0) {
+      warnings.push_back(std::to_string(data.counters[i]) + " " + meaning);
+    }
+  }
+  if (data.samples_with_empty_stack_slot != 0) {
+    warnings.push_back(std::to_string(data.samples_with_empty_stack_slot) +
+                       " samples refer to an unfilled stack slot (recorded without a stack)");
+  }
+  std::map<std::string, uint64_t> unsupported;
+  for (const RawSample& sample : data.samples) {
+    if (find_profile_kind(sample.kind) == nullptr) ++unsupported[sample_kind_name(sample.kind)];
+  }
+  for (const auto& [name, count] : unsupported) {
+    warnings.push_back(std::to_string(count) + " " + name +
+                       " samples not converted (this cxxprof does not write " + name +
+                       " profiles yet)");
+  }
+  return warnings;
+}
+
+}  // namespace cxxprof

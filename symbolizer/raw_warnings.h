@@ -1,0 +1,17 @@
+// Human-readable warnings about a process's raw data: counters of lost or truncated data
+// and other signs that a profile is incomplete. They go to the user (ConvertResult) and
+// into each profile's comments, so a profile never silently under-reports.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "symbolizer/raw_reader.h"
+
+namespace cxxprof {
+
+// One line per problem, e.g. "12 samples dropped (sample table full)". Empty if the data
+// is complete.
+std::vector<std::string> raw_data_warnings(const RawData& data);
+
+}  // namespace cxxprof
