@@ -1,0 +1,115 @@
+// Wall-clock and CPU profiles of the same run of tests/fixtures/sleeper, whose thread
+// "sleeper" spends half its wall time asleep in sleep_phase and half spinning in
+// spin_phase. The wall profile must see both halves; the CPU profile only the spinning.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/integration/fixture_output.h"
+#include "tests/integration/harness.h"
+#include "tests/integration/reports.h"
+#include "tests/integration/stack_queries.h"
+
+namespace cxxprof_test {
+namespace {
+
+constexpr char kThread[] = "napper";  // the main thread is "sleeper", the program name
+
+class SleeperTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    if (!profiler_built()) return;
+    run_ = std::make_unique<CommandResult>(
+        run_profiled({"--wall", "--cpu", "-o", *dir_ / "prof"}, {fixture_path("sleeper")}));
+    const auto fields = fixture_fields(run_->out, "sleep_wall_ns=");
+    truth_ok_ = fixture_int(fields, "sleep_wall_ns", &sleep_wall_ns_) &&
+                fixture_int(fields, "spin_wall_ns", &spin_wall_ns_);
+  }
+  static void TearDownTestSuite() {
+    run_.reset();
+    dir_.reset();
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(profiler_built());
+    ASSERT_EQ(run_->exit_code(), 0) << run_->describe();
+    ASSERT_TRUE(truth_ok_) << "fixture output lacks its truth line\n" << run_->describe();
+  }
+
+  static std::string profile(const std::string& name) { return *dir_ / ("prof/" + name); }
+  static double sleep_share() { return double(sleep_wall_ns_) / double(sleep_wall_ns_ + spin_wall_ns_); }
+
+  // The stacks of the sleeper thread only (the main thread sits in pthread_join).
+  static ::testing::AssertionResult sleeper_stacks(const std::string& file, const std::string& index,
+                                                   std::vector<Stack>* stacks) {
+    std::vector<Stack> all;
+    auto read = our_collapsed(file, index, true, &all);
+    if (!read) return read;
+    stacks->clear();
+    for (auto& s : all) {
+      if (s.thread == kThread) stacks->push_back(s);
+    }
+    if (stacks->empty()) return ::testing::AssertionFailure() << "no samples of thread '" << kThread << "'";
+    return ::testing::AssertionSuccess();
+  }
+
+  static std::unique_ptr<TempDir> dir_;
+  static std::unique_ptr<CommandResult> run_;
+  static int64_t sleep_wall_ns_;
+  static int64_t spin_wall_ns_;
+  static bool truth_ok_;
+};
+
+std::unique_ptr<TempDir> SleeperTest::dir_;
+std::unique_ptr<CommandResult> SleeperTest::run_;
+int64_t SleeperTest::sleep_wall_ns_ = 0;
+int64_t SleeperTest::spin_wall_ns_ = 0;
+bool SleeperTest::truth_ok_ = false;
+
+int64_t value_with(const std::vector<Stack>& stacks, const std::string& function) {
+  int64_t sum = 0;
+  for (const auto& s : stacks) {
+    if (has_frame(s.frames, function)) sum += s.value;
+  }
+  return sum;
+}
+
+TEST_F(SleeperTest, WallProfileSeesTheSleepingHalf) {
+  std::vector<Stack> stacks;
+  ASSERT_TRUE(sleeper_stacks(profile("wall.pb.gz"), "wall", &stacks));
+  const double total = double(total_value(stacks));
+  EXPECT_NEAR(double(value_with(stacks, "sleep_phase")) / total, sleep_share(), 0.10);
+  EXPECT_NEAR(double(value_with(stacks, "spin_phase")) / total, 1 - sleep_share(), 0.10);
+  // Every thread is sampled on and off CPU, so the thread's wall total is its lifetime.
+  const double lifetime = double(sleep_wall_ns_ + spin_wall_ns_);
+  EXPECT_NEAR(total, lifetime, 0.10 * lifetime);
+}
+
+TEST_F(SleeperTest, PprofWallTracesSeeTheSleepingHalf) {
+  std::vector<Trace> traces;
+  ASSERT_TRUE(pprof_traces(profile("wall.pb.gz"), "wall", &traces));
+  double total = 0;
+  double sleeping = 0;
+  for (const auto& t : traces) {
+    const auto thread = t.labels.find("thread");
+    if (thread == t.labels.end() || thread->second != kThread) continue;
+    total += t.value;
+    if (has_frame(t.frames, "sleep_phase")) sleeping += t.value;
+  }
+  ASSERT_GT(total, 0) << "no wall samples labelled thread=" << kThread;
+  EXPECT_NEAR(sleeping / total, sleep_share(), 0.10);
+}
+
+TEST_F(SleeperTest, CpuProfileSeesOnlyTheSpinning) {
+  std::vector<Stack> stacks;
+  ASSERT_TRUE(sleeper_stacks(profile("cpu.pb.gz"), "cpu", &stacks));
+  const double total = double(total_value(stacks));
+  EXPECT_GE(double(value_with(stacks, "spin_phase")) / total, 0.90);
+  EXPECT_LE(double(value_with(stacks, "sleep_phase")) / total, 0.02);
+}
+
+}  // namespace
+}  // namespace cxxprof_test
