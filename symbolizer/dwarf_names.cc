@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "symbolizer/demangle.h"
+#include "symbolizer/function_name.h"
 
 namespace cxxprof {
 
@@ -85,12 +86,12 @@ DwarfFunctionName dwarf_function_name(Dwarf_Die* die) {
   if (linkage == nullptr) linkage = integrated_string(die, DW_AT_MIPS_linkage_name);
   if (linkage != nullptr && std::string_view(linkage).starts_with("_Z")) {
     out.system_name = linkage;
-    out.name = demangle(out.system_name);
+    out.name = simplify_function_name(demangle(out.system_name));
     return out;
   }
   // No linkage name, or one that is not a mangled C++ name: an asm label, such as
   // glibc's internal alias "__GI_abort" for abort. The source name is what users know.
-  out.name = qualified_name(die, 0);
+  out.name = simplify_function_name(qualified_name(die, 0));
   out.system_name = linkage != nullptr ? linkage : out.name;
   if (out.name.empty()) out.name = out.system_name;
   return out;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "symbolizer/demangle.h"
+#include "symbolizer/function_name.h"
 #include "symbolizer/dwarf_frames.h"
 #include "symbolizer/elf_module.h"
 
@@ -124,7 +125,7 @@ SymbolizedAddress ElfSymbolizer::resolve(uint64_t address) {
   if (!symbol.empty() &&
       (outer.name.empty() || (!is_mangled(outer.system_name) && is_mangled(symbol)))) {
     outer.system_name = symbol;
-    outer.name = demangle(symbol);
+    outer.name = simplify_function_name(demangle(symbol));
   }
   for (SourceFrame& frame : result.frames) {
     if (frame.name.empty()) {
