@@ -79,61 +79,6 @@ class ProgressNotice {
   std::thread thread_;
 };
 
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Moves `from` to `to` unless `to` exists: profiles are never overwritten.
-bool move_without_replacing(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
-  if (errno != EINVAL && errno != ENOSYS) return false;
-  // A file system without RENAME_NOREPLACE: link(2) fails on an existing target too.
-  if (::link(from.c_str(), to.c_str()) != 0) return false;
-  ::unlink(from.c_str());
-  return true;
-}
-
-void remove_scratch_directory(const std::string& scratch) {
-  if (DIR* dir = ::opendir(scratch.c_str())) {
-    while (struct dirent* entry = ::readdir(dir)) {
-      std::string name = entry->d_name;
-      if (name != "." && name != "..") ::unlink((scratch + "/" + name).c_str());
-    }
-    ::closedir(dir);
-  }
-  ::rmdir(scratch.c_str());
-}
-
-// convert_raw_file names a process's files by its pid alone, and the pid's last image
-// needs the usual names. So an earlier image is converted into a private scratch
-// directory and its profiles moved to cpu.<pid>.<image>.pb.gz.
-bool convert_superseded(const RawFile& file, const CollectOptions& options,
-                        ConvertOptions convert_options, ConvertResult* result,
-                        std::string* error) {
-  std::string scratch = options.output_dir + "/.image." + std::to_string(file.pid) + "." +
-                        std::to_string(file.image);
-  if (::mkdir(scratch.c_str(), 0700) != 0) {
-    *error = "cannot create " + scratch + ": " + std::strerror(errno);
-    return false;
-  }
-  convert_options.output_dir = scratch;
-  convert_options.is_root_process = false;
-  bool ok = options.convert(file.path, convert_options, result, error);
-  for (WrittenProfile& profile : result->profiles) {
-    std::string target =
-        options.output_dir + "/" + superseded_profile_name(base_name(profile.path), file.image);
-    if (move_without_replacing(profile.path, target)) {
-      profile.path = target;
-    } else if (ok) {
-      *error = "cannot move " + profile.path + " to " + target + ": " + std::strerror(errno);
-      ok = false;
-    }
-  }
-  remove_scratch_directory(scratch);
-  return ok;
-}
-
 // The CLOCK_MONOTONIC start of the image in `path`, 0 if unreadable. The image an exec
 // replaced never ran its exit path, so its end time is the next image's start.
 uint64_t image_start_monotonic_ns(const std::string& path) {
@@ -178,13 +123,6 @@ std::vector<RawFile> find_raw_files(const std::string& directory) {
   return files;
 }
 
-std::string superseded_profile_name(const std::string& descendant_name, int image) {
-  static constexpr std::string_view kSuffix = ".pb.gz";
-  std::string name = descendant_name;
-  size_t at = name.size() >= kSuffix.size() && name.ends_with(kSuffix) ? name.size() - kSuffix.size()
-                                                                       : name.size();
-  return name.insert(at, "." + std::to_string(image));
-}
 
 bool is_process_running(pid_t pid) {
   if (pid <= 0) return false;
@@ -239,10 +177,14 @@ std::vector<ProcessOutcome> collect_profiles(const CollectOptions& options) {
     } else if (outcome.is_root && options.root_end_monotonic_ns != 0) {
       convert_options.fallback_end_monotonic_ns = options.root_end_monotonic_ns;
     }
-    outcome.converted =
-        file.superseded
-            ? convert_superseded(file, options, convert_options, &outcome.result, &outcome.error)
-            : options.convert(file.path, convert_options, &outcome.result, &outcome.error);
+    // The launcher saw the root end; an earlier image was replaced by exec. Neither "died".
+    convert_options.exit_observed = outcome.is_root || file.superseded;
+    if (file.superseded) {
+      // Its profiles are cpu.<pid>.<image>.pb.gz: the pid's last image has the usual names.
+      convert_options.is_root_process = false;
+      convert_options.name_suffix = "." + std::to_string(file.image);
+    }
+    outcome.converted = options.convert(file.path, convert_options, &outcome.result, &outcome.error);
     if (!outcome.converted && outcome.error.empty()) outcome.error = "conversion failed";
     outcome.raw_kept = options.keep_raw || !outcome.converted || outcome.still_running;
     if (!outcome.raw_kept && ::unlink(file.path.c_str()) != 0 && errno != ENOENT) {

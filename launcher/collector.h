@@ -30,8 +30,6 @@ struct RawFile {
 // The raw files in `directory`, ordered by pid then image. Other names are skipped.
 std::vector<RawFile> find_raw_files(const std::string& directory);
 
-// "cpu.<pid>.pb.gz" -> "cpu.<pid>.<image>.pb.gz": the name of a superseded image's profile.
-std::string superseded_profile_name(const std::string& descendant_name, int image);
 
 struct ProcessOutcome {
   RawFile raw;

@@ -128,6 +128,7 @@ __attribute__((constructor)) void cxxprof_library_init() {
     return;
   }
   prepare_thread_exit_hook();
+  resolve_exit_functions();
   pthread_atfork(nullptr, nullptr, &child_after_fork);
   start_profiling(true);
 }

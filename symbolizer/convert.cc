@@ -41,7 +41,7 @@ std::string output_path(const ConvertOptions& options, const ProfileKind& kind, 
   if (dir.back() != '/') dir += '/';
   std::string name = kind.name;
   if (!options.is_root_process) name += "." + std::to_string(pid);
-  return dir + name + ".pb.gz";
+  return dir + name + options.name_suffix + ".pb.gz";
 }
 
 bool has_samples(const RawData& data, raw::SampleKind kind) {
@@ -67,7 +67,7 @@ bool convert_unguarded(const std::string& raw_path, const ConvertOptions& option
   if (!read_raw_file(raw_path, RawReadScope::kEverything, &data, error)) return false;
   result->pid = data.pid;
   result->command_line = data.command_line;
-  result->warnings = raw_data_warnings(data);
+  result->warnings = raw_data_warnings(data, options.exit_observed);
 
   std::vector<const ProfileKind*> kinds;
   for (const ProfileKind& kind : profile_kinds()) {

@@ -14,6 +14,12 @@ struct ConvertOptions {
   // When the raw file has no end time (the process died without running its exit path),
   // the caller's best estimate of CLOCK_MONOTONIC at exit, in ns; 0 = use the file's mtime.
   uint64_t fallback_end_monotonic_ns = 0;
+  // Inserted after the pid part of every file name: ".1" makes DIR/cpu.<pid>.1.pb.gz, for
+  // the earlier image of a pid that later called exec.
+  std::string name_suffix;
+  // The caller saw how the process ended (the launcher waited for it, or it was replaced
+  // by exec): no "did not exit normally" warning, which would only repeat or mislead.
+  bool exit_observed = false;
 };
 
 struct WrittenProfile {

@@ -39,9 +39,9 @@ const char* counter_meaning(unsigned counter) {
 
 }  // namespace
 
-std::vector<std::string> raw_data_warnings(const RawData& data) {
+std::vector<std::string> raw_data_warnings(const RawData& data, bool exit_observed) {
   std::vector<std::string> warnings;
-  if (!data.exited_normally) {
+  if (!data.exited_normally && !exit_observed) {
     warnings.push_back("process " + std::to_string(data.pid) +
                        " did not exit normally (killed or crashed): data up to its end");
   }

@@ -12,6 +12,7 @@ namespace cxxprof {
 
 // One line per problem, e.g. "12 samples dropped (sample table full)". Empty if the data
 // is complete.
-std::vector<std::string> raw_data_warnings(const RawData& data);
+// `exit_observed`: the caller knows how the process ended; don't warn that it died.
+std::vector<std::string> raw_data_warnings(const RawData& data, bool exit_observed = false);
 
 }  // namespace cxxprof

@@ -36,9 +36,11 @@ struct FakeConverter {
         *error = "bad magic";
         return false;
       }
+      // The naming rule of convert_raw_file (symbolizer/convert.cc).
       std::string profile = convert_options.is_root_process
-                                ? "cpu.pb.gz"
-                                : "cpu." + std::to_string(pid) + ".pb.gz";
+                                ? "cpu" + convert_options.name_suffix + ".pb.gz"
+                                : "cpu." + std::to_string(pid) + convert_options.name_suffix +
+                                      ".pb.gz";
       std::string path = convert_options.output_dir + "/" + profile;
       if (exists(path)) {
         *error = path + " exists";
@@ -80,7 +82,6 @@ TEST(LauncherCollector, FindsRawFilesByPidAndImage) {
   EXPECT_FALSE(files[2].superseded) << "the last image of a pid";
   EXPECT_EQ(files[3].pid, 300);
   EXPECT_FALSE(files[3].superseded);
-  EXPECT_EQ(superseded_profile_name("cpu.100.pb.gz", 1), "cpu.100.1.pb.gz");
   EXPECT_TRUE(find_raw_files(directory / "missing").empty());
 }
 
@@ -150,7 +151,11 @@ TEST(LauncherCollector, ImagesBeforeExecGetNumberedNames) {
   EXPECT_EQ(outcomes[0].result.profiles[0].path, directory / "cpu.100.0.pb.gz");
   EXPECT_TRUE(outcomes[0].is_root);
   EXPECT_TRUE(outcomes[0].raw.superseded);
-  EXPECT_FALSE(exists(directory / ".image.100.0")) << "scratch directory removed";
+  // An image replaced by exec did not die: no "did not exit normally" warning for it.
+  EXPECT_TRUE(fake.options[0].exit_observed);
+  EXPECT_EQ(fake.options[0].name_suffix, ".0");
+  EXPECT_TRUE(fake.options[1].exit_observed) << "the launcher waited for the root";
+  EXPECT_FALSE(fake.options[3].exit_observed) << "nobody saw the descendant end";
 }
 
 TEST(LauncherCollector, StillRunningDescendantsKeepTheirRawData) {

@@ -156,8 +156,8 @@ TEST_F(ConvertTest, WritesSymbolizedCpuAndWallProfiles) {
   const profile::Location* caller = index.location(cpu.samples[0].location_ids[1]);
   EXPECT_EQ(leaf->address, leaf_) << "the leaf PC exactly";
   EXPECT_EQ(caller->address, return_address_ - 1) << "callers: return address - 1";
-  EXPECT_EQ(index.function(leaf->lines[0].function_id)->name, "converttest::convert_leaf(int)");
-  EXPECT_EQ(index.function(caller->lines.back().function_id)->name, "converttest::convert_outer()");
+  EXPECT_EQ(index.function(leaf->lines[0].function_id)->name, "converttest::convert_leaf");
+  EXPECT_EQ(index.function(caller->lines.back().function_id)->name, "converttest::convert_outer");
   EXPECT_GT(caller->lines.back().line, 0);
 
   const profile::Location* lost = index.location(cpu.samples[2].location_ids[0]);
@@ -220,6 +220,23 @@ TEST_F(ConvertTest, ProcessThatDiedUsesTheFallbackEndAndSaysSo) {
   ASSERT_TRUE(convert(write_raw(b), &result, &error, true, 8'000'000'000)) << error;
   EXPECT_TRUE(contains(result.warnings, "did not exit normally"));
   EXPECT_EQ(read("cpu.pb.gz").duration_nanos, 3'000'000'000);
+}
+
+TEST_F(ConvertTest, ObservedExitAndNameSuffix) {
+  RawImageBuilder b = example();
+  b.header().exited_normally = 0;
+  ConvertOptions options;
+  options.output_dir = dir_;
+  options.is_root_process = false;
+  options.name_suffix = ".2";
+  options.exit_observed = true;  // e.g. replaced by exec: it did not die
+  ConvertResult result;
+  std::string error;
+  ASSERT_TRUE(convert_raw_file(write_raw(b), options, &result, &error)) << error;
+  EXPECT_FALSE(contains(result.warnings, "did not exit normally"));
+  ASSERT_FALSE(result.profiles.empty());
+  EXPECT_EQ(result.profiles[0].path,
+            dir_ + "/" + result.profiles[0].kind + "." + std::to_string(result.pid) + ".2.pb.gz");
 }
 
 TEST_F(ConvertTest, WithoutAnyEndTimeTheFileTimeBoundsTheDuration) {
