@@ -184,6 +184,11 @@ bool step_with_frame_pointer(const Registers& in, const MemoryReader& memory, Re
 
 }  // namespace
 
+// x86-64 user space with 4-level paging ends at 2^47; with 5-level paging the kernel only
+// maps above that on request, which no loader does for code.
+constexpr uint64_t kUserSpaceLimit = uint64_t{1} << 47;
+constexpr uint64_t kLowestCodeAddress = 4096;
+
 UnwindResult unwind_stack(const ModuleSet& modules, const Registers& registers,
                           const MemoryReader& memory, uint64_t* pcs, uint32_t max_depth) {
   if (max_depth == 0) return {0, StopReason::kMaxDepth};
@@ -220,6 +225,12 @@ UnwindResult unwind_stack(const ModuleSet& modules, const Registers& registers,
     if (!caller.has(kRsp)) return {depth, StopReason::kBadCfi};
     const uint64_t return_address = caller.value[kRip];
     if (return_address == 0) return {depth, StopReason::kEndOfStack};
+    // Past the real outermost frame (or with a wrong register seed, as for a thread
+    // unwound from /proc) the "return address" can be any data, text even. Code lives
+    // in canonical user space above the zero page; anything else ends the stack here.
+    if (return_address < kLowestCodeAddress || return_address >= kUserSpaceLimit) {
+      return {depth, StopReason::kBadMemory};
+    }
     if (depth == max_depth) return {depth, StopReason::kMaxDepth};
     pcs[depth++] = return_address;
     previous_cfa = cfa;

@@ -306,6 +306,14 @@ TEST_F(SyntheticUnwind, StopReasons) {
   r = unwind(m_.e, addr(2), 0);
   EXPECT_EQ(r.stop, StopReason::kNoProgress);
   EXPECT_EQ(r.depth, 1u);
+  // Data where a return address should be (ASCII "qtswith", seen past the real end of a
+  // blocked thread's stack) is not code: the stack ends before it.
+  stack_[5] = 0x68746977737471;
+  r = unwind(m_.a, addr(5), 0);
+  EXPECT_EQ(r.stop, StopReason::kBadMemory);
+  EXPECT_EQ(r.depth, 1u);
+  stack_[5] = 0x10;  // the zero page
+  EXPECT_EQ(unwind(m_.a, addr(5), 0).stop, StopReason::kBadMemory);
   // A return address of 0 ends the stack.
   stack_[5] = 0;
   r = unwind(m_.a, addr(5), 0);
