@@ -20,6 +20,7 @@ SHELL := /bin/bash
 
 PREFIX ?= /usr/local
 BUILD  := build
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 CXX    ?= g++
 CC     ?= gcc
 
@@ -157,16 +158,16 @@ $(BUILD)/tests/integration_tests: $(patsubst %.cc,$(BUILD)/obj/host/%.o,$(INTEGR
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(GTEST_LIBS) $(HOST_LIBS)
 
 unit-test: deps
-	$(MAKE) $(BUILD)/tests/unit_tests
+	$(MAKE) -j$(JOBS) $(BUILD)/tests/unit_tests
 	$(BUILD)/tests/unit_tests --gtest_brief=1
 
 integration-test: deps
-	$(MAKE) all fixtures $(BUILD)/tests/integration_tests
+	$(MAKE) -j$(JOBS) all fixtures $(BUILD)/tests/integration_tests
 	$(BUILD)/tests/integration_tests --gtest_brief=1
 
 # The closing "N passed, N failed" line is the summary CI reads.
 test: deps
-	$(MAKE) all fixtures $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
+	$(MAKE) -j$(JOBS) all fixtures $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
 	@bash tests/run_all.sh $(BUILD)
 
 # ---------------------------------------------------------------------------- bench
@@ -175,7 +176,7 @@ $(BUILD)/bench/%: benchmarks/%.cc $(LIB_CORE) $(LIB_HOST)
 	$(CXX) $(CPPFLAGS) $(HOST_CXXFLAGS) -o $@ $< $(LIB_CORE) $(LIB_HOST) -lbenchmark -lpthread $(HOST_LIBS)
 
 bench: deps
-	$(MAKE) all fixtures $(BENCH_PROGRAMS)
+	$(MAKE) -j$(JOBS) all fixtures $(BENCH_PROGRAMS)
 	@for b in $(BENCH_PROGRAMS); do echo "== $$b"; $$b || exit 1; done
 	@bash benchmarks/overhead.sh $(BUILD)
 
@@ -185,7 +186,7 @@ $(BUILD)/examples/demo: examples/demo.cc
 	$(CXX) $(CXXSTD) -O2 -g -fomit-frame-pointer $(WARNINGS) -pthread -o $@ $<
 
 demo: deps
-	$(MAKE) all $(BUILD)/examples/demo
+	$(MAKE) -j$(JOBS) all $(BUILD)/examples/demo
 	@rm -rf $(BUILD)/demo-profile
 	$(BIN_RUN) --cpu --wall -o $(BUILD)/demo-profile -- $(BUILD)/examples/demo
 	@echo
