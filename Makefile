@@ -43,7 +43,7 @@ PRELOAD_CXXFLAGS := $(CXXSTD) $(OPT) $(WARNINGS) -fPIC -fvisibility=hidden \
 # Link with the C driver: libstdc++ is never pulled in, so using any of its runtime is a
 # link error rather than a hidden dependency. -z now: no lazy binding, so our signal
 # handler never enters the loader's symbol resolver.
-PRELOAD_LDFLAGS := -shared -static-libgcc -Wl,--version-script=preload/exports.map \
+PRELOAD_LDFLAGS := -shared -static-libgcc -Wl,--version-script=$(BUILD)/gen/exports.map \
   -Wl,--exclude-libs,ALL -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -Wl,--as-needed
 
 # Fixtures: optimized, no frame pointers, so DWARF unwinding is really tested.
@@ -112,7 +112,16 @@ $(BUILD)/obj/host/%.o: %.cc | $(PROTO_GEN_H)
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(HOST_CXXFLAGS) -c $< -o $@
 
-$(LIB_PRELOAD): $(PRELOAD_OBJS) preload/exports.map
+# The version script: preload/exports.map with the names of every preload/*.exports
+# (one per line, # comments) in place of its marker line.
+EXPORT_FRAGMENTS := $(sort $(wildcard preload/*.exports))
+$(BUILD)/gen/exports.map: preload/exports.map $(EXPORT_FRAGMENTS)
+	@mkdir -p $(dir $@)
+	{ sed '/@INTERPOSERS@/,$$d' preload/exports.map; \
+	  cat /dev/null $(EXPORT_FRAGMENTS) | sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$$/d' -e 's/.*/    &;/'; \
+	  sed '1,/@INTERPOSERS@/d' preload/exports.map; } > $@
+
+$(LIB_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/gen/exports.map
 	@mkdir -p $(dir $@)
 	$(CC) $(PRELOAD_LDFLAGS) -o $@ $(PRELOAD_OBJS)
 

@@ -20,6 +20,7 @@
 #include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
 #include "preload/proc_files.h"
+#include "preload/real_function.h"
 #include "preload/sampling_handler.h"
 #include "preload/service_thread.h"
 #include "preload/thread_state.h"
@@ -114,7 +115,6 @@ __attribute__((constructor)) void cxxprof_library_init() {
   config_init(&state.config);
   config_from_environment(&state.config, &lookup_environment, &warn_line, nullptr);
   if (!config_any_profile(state.config) || is_dormant_descendant(state.config)) return;
-  if (state.config.cpu_hz == 0 && state.config.wall_hz == 0) return;  // nothing we record yet
   choose_output_directory(state.config);
   if (!make_directories(g_output_dir)) {
     char line[kMaxPath + 64];
@@ -129,6 +129,8 @@ __attribute__((constructor)) void cxxprof_library_init() {
   }
   prepare_thread_exit_hook();
   resolve_exit_functions();
+  // Interposers reached later from the program's signal handlers must not call dlsym.
+  resolve_all_real_functions();
   pthread_atfork(nullptr, nullptr, &child_after_fork);
   start_profiling(true);
 }

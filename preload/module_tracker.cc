@@ -177,7 +177,10 @@ int scan_object(dl_phdr_info* info, size_t, void* data) {
                                    &scratch->code[scratch->count])) {
     const unwind::CodeModule& m = scratch->code[scratch->count];
     uint64_t self = reinterpret_cast<uint64_t>(&scan_object);
-    if (m.start <= self && self < m.limit) {
+    // Only libcxxprof.so is "profiler code". When the core is linked into a program (unit
+    // tests, benchmarks) the main executable is the program's own code.
+    bool shared_object = info->dlpi_name != nullptr && info->dlpi_name[0] != '\0';
+    if (shared_object && m.start <= self && self < m.limit) {
       g_self_start.store(m.start, std::memory_order_relaxed);
       g_self_limit.store(m.limit, std::memory_order_relaxed);
     }

@@ -25,6 +25,12 @@ struct ThreadState {
   // Non-zero while this thread runs profiler code that a sample must not re-enter (e.g.
   // holding a half-updated per-thread structure). The handler then records nothing.
   volatile sig_atomic_t in_profiler;
+  // Depth of interposers entered on this thread (preload/reentry_guard.h): calls the
+  // profiler makes from inside an interposer go straight to the real function.
+  uint32_t interposer_depth;
+  // State of this thread's random number generator (preload/event_sampling.h); 0 until
+  // first use.
+  uint64_t random_state;
 };
 
 ThreadState& current_thread();
