@@ -6,6 +6,7 @@
 #include "preload/cpu_timer.h"
 #include "preload/interposers.h"
 #include "preload/profiler_state.h"
+#include "preload/thread_activity.h"
 #include "preload/thread_state.h"
 
 extern "C" void* __libc_malloc(size_t size);
@@ -24,7 +25,10 @@ struct StartRecord {
 };
 
 // Runs at thread exit, however the thread ends (return, pthread_exit, cancellation).
-void on_thread_exit(void*) { disarm_cpu_timer(current_thread()); }
+void on_thread_exit(void*) {
+  disarm_cpu_timer(current_thread());
+  release_current_activity();
+}
 
 void* thread_trampoline(void* data) {
   StartRecord record = *static_cast<StartRecord*>(data);
@@ -36,8 +40,8 @@ void* thread_trampoline(void* data) {
   ProfilerState& profiler_state = profiler();
   if (profiler_state.active.load(std::memory_order_acquire) && profiler_state.cpu_period_ns) {
     arm_cpu_timer_for_current_thread(state, profiler_state.cpu_period_ns);
-    if (g_thread_exit_key_ready) pthread_setspecific(g_thread_exit_key, &state);
   }
+  if (g_thread_exit_key_ready) pthread_setspecific(g_thread_exit_key, &state);
   return record.function(record.argument);
 }
 

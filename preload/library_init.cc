@@ -23,6 +23,7 @@
 #include "preload/real_function.h"
 #include "preload/sampling_handler.h"
 #include "preload/service_thread.h"
+#include "preload/startup_hooks.h"
 #include "preload/thread_state.h"
 
 extern char* program_invocation_short_name;
@@ -79,6 +80,7 @@ bool start_profiling(bool existing_threads) {
   ThreadState& main_thread = current_thread();
   if (main_thread.stack_high == 0) learn_stack_bounds(main_thread);
   state.active.store(true, std::memory_order_release);
+  run_start_hooks(state.store);
   if (state.cpu_period_ns != 0) {
     arm_cpu_timer_for_current_thread(main_thread, state.cpu_period_ns);
     if (existing_threads) for_each_thread(&arm_existing_thread, nullptr);
