@@ -98,9 +98,12 @@ void child_after_fork() {
   // thread and the right to write into the parent's file are gone.
   state.active.store(false, std::memory_order_release);
   state.store.abandon();
-  current_thread().cpu_timer_armed = false;
+  ThreadState& thread = current_thread();
+  thread.cpu_timer_armed = false;
+  thread.tid = 0;  // the cached tid is the parent's thread's: the child has its own
   state.generation.fetch_add(1, std::memory_order_relaxed);
   forget_service_thread();
+  reset_module_tracker_after_fork();
   if (!state.config.follow_children) return;
   start_profiling(false);
 }

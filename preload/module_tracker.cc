@@ -244,6 +244,11 @@ void refresh_modules(const RawStore& store, bool force) {
   g_scanning.store(false, std::memory_order_release);
 }
 
+void reset_module_tracker_after_fork() {
+  g_scanning.store(false, std::memory_order_release);
+  g_refresh_requested.store(0, std::memory_order_relaxed);
+}
+
 const unwind::ModuleSet& current_module_set() {
   return *g_module_set.load(std::memory_order_acquire);
 }

@@ -17,6 +17,10 @@ namespace cxxprof {
 // `force`). Concurrent callers do not wait: one scans, the others return.
 void refresh_modules(const RawStore& store, bool force);
 
+// In a forked child: forgets a scan another thread of the parent had in progress (that
+// thread does not exist here), so the child's first refresh records its modules.
+void reset_module_tracker_after_fork();
+
 // Signal-safe. Never null after the first refresh; an empty set before.
 const unwind::ModuleSet& current_module_set();
 
