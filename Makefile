@@ -115,11 +115,17 @@ $(BUILD)/obj/host/%.o: %.cc | $(PROTO_GEN_H)
 # The version script: preload/exports.map with the names of every preload/*.exports
 # (one per line, # comments) in place of its marker line.
 EXPORT_FRAGMENTS := $(sort $(wildcard preload/*.exports))
-$(BUILD)/gen/exports.map: preload/exports.map $(EXPORT_FRAGMENTS)
+# Regenerated on every make (a removed fragment must remove its names too) but replaced
+# only when its text changes, so the library is relinked only then.
+$(BUILD)/gen/exports.map: preload/exports.map $(EXPORT_FRAGMENTS) FORCE
 	@mkdir -p $(dir $@)
-	{ sed '/@INTERPOSERS@/,$$d' preload/exports.map; \
+	@{ sed '/@INTERPOSERS@/,$$d' preload/exports.map; \
 	  cat /dev/null $(EXPORT_FRAGMENTS) | sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$$/d' -e 's/.*/    &;/'; \
-	  sed '1,/@INTERPOSERS@/d' preload/exports.map; } > $@
+	  sed '1,/@INTERPOSERS@/d' preload/exports.map; } > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+
+.PHONY: FORCE
+FORCE:
 
 $(LIB_PRELOAD): $(PRELOAD_OBJS) $(BUILD)/gen/exports.map
 	@mkdir -p $(dir $@)

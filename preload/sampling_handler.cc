@@ -6,6 +6,7 @@
 
 #include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
+#include "preload/program_sigprof.h"
 #include "preload/sample_table.h"
 #include "preload/stack_memory.h"
 #include "preload/stack_table.h"
@@ -39,8 +40,15 @@ void handle_sigprof(int, siginfo_t* info, void* context) {
   } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == kWallSignalTag) {
     kind = raw::SampleKind::kWall;
   }
+  if (kind == raw::SampleKind::kNone) {
+    // Not ours: the program's own SIGPROF (its itimer, or kill -PROF) goes where the
+    // program asked (preload/program_sigprof.h).
+    errno = saved_errno;
+    forward_sigprof_to_program(SIGPROF, info, context);
+    return;
+  }
   const RawStore* store = active_store();
-  if (kind == raw::SampleKind::kNone || store == nullptr) {
+  if (store == nullptr) {  // a tick still pending after profiling stopped (fork child)
     errno = saved_errno;
     return;
   }
@@ -132,7 +140,14 @@ bool install_sampling_handler() {
   action.sa_sigaction = &handle_sigprof;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
   sigemptyset(&action.sa_mask);
-  return sigaction(SIGPROF, &action, nullptr) == 0;
+  if (sigprof_is_ours()) return true;  // a forked child inherits it
+  struct sigaction previous;
+  if (real_sigaction(SIGPROF, &action, &previous) != 0) return false;
+  // What was there before (SIG_DFL, or a handler installed before our constructor) is the
+  // program's disposition from now on.
+  set_program_sigprof_action(previous);
+  mark_sigprof_ours();
+  return true;
 }
 
 }  // namespace cxxprof
