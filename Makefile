@@ -74,7 +74,8 @@ FIXTURE_PROGRAMS := $(patsubst tests/fixtures/%.cc,$(BUILD)/fixtures/%,$(filter-
 FIXTURE_LIBS     := $(patsubst tests/fixtures/%.cc,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/lib*.cc))
 BENCH_PROGRAMS   := $(patsubst benchmarks/%.cc,$(BUILD)/bench/%,$(wildcard benchmarks/*_bench.cc))
 
-.PHONY: all deps test unit-test integration-test bench demo install clean fixtures check-deps
+.PHONY: all deps test unit-test integration-test bench demo install clean fixtures check-deps \
+  fuzz fuzz-build fuzz-smoke
 
 all: $(LIB_PRELOAD) $(BIN_RUN) $(BIN_TOOL)
 
@@ -82,7 +83,7 @@ all: $(LIB_PRELOAD) $(BIN_RUN) $(BIN_TOOL)
 # Debian packages the build and the tests need; only missing ones are installed.
 DEB_PACKAGES := g++ make pkg-config binutils libdw-dev libelf-dev protobuf-compiler \
   libprotobuf-dev zlib1g-dev libgtest-dev libbenchmark-dev golang-go sqlite3 python3 procps \
-  libc6-dbg
+  libc6-dbg clang libclang-rt-14-dev
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -183,7 +184,57 @@ integration-test: deps
 # The closing "N passed, N failed" line is the summary CI reads.
 test: deps
 	$(MAKE) -j$(JOBS) all fixtures $(BUILD)/tests/unit_tests $(BUILD)/tests/integration_tests
+	$(MAKE) -j$(JOBS) fuzz-smoke
 	@bash tests/run_all.sh $(BUILD)
+
+# ---------------------------------------------------------------------------- fuzz
+# libFuzzer targets for the two readers of untrusted input (raw data, profiles), built with
+# clang, ASan and UBSan over the sources they exercise. `make fuzz` runs each for
+# FUZZ_SECONDS; `make test` runs a short smoke of each (FUZZ_SMOKE_SECONDS).
+FUZZ_SECONDS       ?= 120
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_CXX      := clang++
+FUZZ_FLAGS    := $(CXXSTD) -O1 -g -I. -I$(BUILD)/gen -fsanitize=fuzzer-no-link,address,undefined \
+                 -fno-sanitize-recover=undefined
+FUZZ_SOURCES  := symbolizer/raw_reader.cc symbolizer/byte_source.cc symbolizer/profile_model.cc \
+                 symbolizer/profile_encoder.cc symbolizer/gzip.cc symbolizer/utf8.cc \
+                 symbolizer/file_io.cc $(BUILD)/gen/proto/profile.pb.cc
+FUZZ_OBJS     := $(patsubst %.cc,$(BUILD)/obj/fuzz/%.o,$(FUZZ_SOURCES))
+FUZZERS       := $(BUILD)/fuzz/raw_reader_fuzzer $(BUILD)/fuzz/profile_decoder_fuzzer
+
+$(BUILD)/obj/fuzz/%.o: %.cc | $(PROTO_GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -w -c $< -o $@
+
+$(BUILD)/fuzz/%_fuzzer: $(BUILD)/obj/fuzz/tests/fuzz/%_fuzzer.o $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ -lprotobuf -lz -lpthread
+
+$(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.cc $(LIB_HOST)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(HOST_CXXFLAGS) -o $@ $< $(LIB_HOST) $(HOST_LIBS)
+
+fuzz-build: $(FUZZERS) $(BUILD)/fuzz/make_seeds
+
+# Runs every fuzzer for $(1) seconds from the seeds plus what earlier runs found.
+define run_fuzzers
+	@mkdir -p $(BUILD)/fuzz/corpus/raw_reader $(BUILD)/fuzz/corpus/profile_decoder
+	@$(BUILD)/fuzz/make_seeds $(BUILD)/fuzz/corpus/raw_reader $(BUILD)/fuzz/corpus/profile_decoder
+	@for f in raw_reader profile_decoder; do \
+	  echo "fuzz: $$f for $(1) s"; \
+	  $(BUILD)/fuzz/$${f}_fuzzer -max_total_time=$(1) -max_len=65536 -print_final_stats=0 \
+	    -artifact_prefix=$(BUILD)/fuzz/$$f- $(BUILD)/fuzz/corpus/$$f >$(BUILD)/fuzz/$$f.log 2>&1 \
+	    || { tail -40 $(BUILD)/fuzz/$$f.log; echo "fuzz: $$f FAILED (log: $(BUILD)/fuzz/$$f.log)"; exit 1; }; \
+	  grep -h -E '^Done [0-9]+ runs' $(BUILD)/fuzz/$$f.log | sed "s/^/fuzz: $$f /"; \
+	done
+endef
+
+fuzz: deps
+	$(MAKE) -j$(JOBS) fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+fuzz-smoke: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SMOKE_SECONDS))
 
 # ---------------------------------------------------------------------------- bench
 $(BUILD)/bench/%: benchmarks/%.cc $(LIB_CORE) $(LIB_HOST)
