@@ -56,6 +56,7 @@ enum Counter : uint32_t {
   kTimerCreateFailed,          // timer_create failed for a thread (that thread not CPU-profiled)
   kTimerOverruns,              // expirations merged by the kernel (already added to values)
   kWallThreadsSkipped,         // wall ticks whose thread could not be sampled
+  kThreadsBlockedSigprof,      // threads that blocked SIGPROF: not sampled meanwhile
   kCounterCount
 };
 

@@ -89,6 +89,10 @@ int run_launcher(int argc, char** argv) {
 
   bool statically_linked = is_statically_linked_elf(program_path);
   if (statically_linked) print_line(program + " is statically linked; it runs unprofiled");
+  if (!statically_linked && runs_in_secure_mode(program_path)) {
+    print_line(program + " is set-user-ID or set-group-ID: the loader ignores LD_PRELOAD for "
+               "it, so it runs unprofiled");
+  }
 
   EnvironmentBlock environment(build_child_environment(
       current_environment(), options.config, library, output.absolute_path, ::getpid()));

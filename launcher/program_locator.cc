@@ -93,6 +93,13 @@ bool resolve_program(const std::string& name, const char* path_variable, std::st
   return false;
 }
 
+bool runs_in_secure_mode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return ((st.st_mode & S_ISUID) && st.st_uid != ::getuid()) ||
+         ((st.st_mode & S_ISGID) && st.st_gid != ::getgid());
+}
+
 bool is_statically_linked_elf(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;

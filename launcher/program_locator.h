@@ -19,4 +19,9 @@ bool resolve_program(const std::string& name, const char* path_variable, std::st
 // interpreter is what runs and gets profiled), dynamic executables and unreadable files.
 bool is_statically_linked_elf(const std::string& path);
 
+// True if exec'ing `path` as the current user switches the loader to secure mode (a
+// set-user-ID or set-group-ID program we are not already running as): the loader then
+// ignores LD_PRELOAD, so the program would run unprofiled.
+bool runs_in_secure_mode(const std::string& path);
+
 }  // namespace cxxprof

@@ -33,6 +33,9 @@ const char* counter_meaning(unsigned counter) {
       return "timer overruns (expirations merged by the kernel; their time is counted)";
     case raw::kWallThreadsSkipped:
       return "wall-clock ticks skipped for threads that could not be sampled";
+    case raw::kThreadsBlockedSigprof:
+      return "threads blocked SIGPROF (pthread_sigmask): while blocked, their CPU time and "
+             "running wall time are not in the profiles";
   }
   return "unknown counter";
 }
