@@ -1,0 +1,353 @@
+#include "preload/heap_profiler.h"
+
+#include <cerrno>
+#include <malloc.h>
+#include <time.h>
+
+#include "common/heap_size_label.h"
+#include "common/raw_format.h"
+#include "common/text.h"
+#include "preload/heap_peak.h"
+#include "preload/heap_sampling.h"
+#include "preload/heap_site_table.h"
+#include "preload/heap_stack_cache.h"
+#include "preload/heap_statistics.h"
+#include "preload/profiler_state.h"
+#include "preload/reentry_guard.h"
+#include "preload/sample_table.h"
+#include "preload/startup_hooks.h"
+#include "preload/thread_state.h"
+
+namespace cxxprof::heap {
+
+__thread ThreadHeapState t_heap __attribute__((tls_model("initial-exec")));
+std::atomic<bool> g_every_free_slow{false};
+
+namespace {
+
+// With the heap profile off, each thread still looks at the settings once per MiB it
+// allocates, so that gctrace/allocfreetrace switched on later are noticed.
+constexpr uint64_t kRecheckBytes = uint64_t(1) << 20;
+// How long a thread's cached thread slot is trusted before its name is read again (a
+// prctl per sample would cost more than the rest of the sample at RATE=1).
+constexpr uint64_t kSlotRecheckNs = 4'000'000;
+constexpr uint32_t kSlotClockSamples = 16;
+// Live sampled allocations the table is sized for: as many as 64 GiB of live heap holds
+// at the rate, within [2^14, 2^20] (16 bytes each: at most 16 MiB at RATE=1).
+constexpr uint64_t kTrackedHeapBytes = uint64_t(64) << 30;
+constexpr uint64_t kMinLiveCapacity = uint64_t(1) << 14;
+constexpr uint64_t kMaxLiveCapacity = uint64_t(1) << 20;
+constexpr uint32_t kSiteCapacity = uint32_t(1) << 17;
+
+std::atomic<uint64_t> g_rate{0};  // 0: heap profile off, or not started yet
+std::atomic<uint32_t> g_rate_generation{0};
+std::atomic<bool> g_tables_ready{false};
+// The filter is kept unless every allocation is sampled (RATE=1): see g_every_free_slow.
+std::atomic<bool> g_filter_in_use{true};
+const RawStore* g_store = nullptr;
+const raw::Header* g_tables_header = nullptr;  // the store the tables' sites belong to
+LiveTable g_live;
+SiteTable g_sites;
+
+uint64_t coarse_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000u + uint64_t(ts.tv_nsec);
+}
+
+// The interposed functions leave errno as the real ones set it (DESIGN.md §2): the slow
+// paths make system calls (prctl, mmap via the stack table...) that may change it.
+class ErrnoKeeper {
+ public:
+  ErrnoKeeper() : saved_(errno) {}
+  ~ErrnoKeeper() { errno = saved_; }
+
+ private:
+  int saved_;
+};
+
+// The store samples go to, if it is still the one the tables were made for: a forked
+// child abandons its parent's store and creates its own before the start hook resets
+// the tables, whose sites point into the parent's file meanwhile.
+const RawStore* recording_store() {
+  const RawStore* store = g_store;
+  if (store == nullptr || !store->ready()) return nullptr;
+  return store->header() == g_tables_header ? store : nullptr;
+}
+
+uint32_t thread_slot_for_sample(const RawStore& store) {
+  ThreadHeapState& thread = t_heap;
+  const uint32_t generation = profiler().generation.load(std::memory_order_relaxed);
+  // The clock is read once per kSlotClockSamples samples only: at RATE=1 even a vDSO
+  // clock read per allocation shows.
+  if (thread.slot_generation == generation + 1 && ++thread.samples_since_clock < kSlotClockSamples) {
+    return thread.slot;
+  }
+  thread.samples_since_clock = 0;
+  const uint64_t now = coarse_ns();
+  if (thread.slot_generation != generation + 1 || now - thread.slot_checked_ns >= kSlotRecheckNs) {
+    thread.slot = current_thread_slot(store, generation);
+    thread.slot_generation = generation + 1;
+    thread.slot_checked_ns = now;
+  }
+  return thread.slot;
+}
+
+// Takes back what a tracked allocation added to the in-use figures.
+void release_tracked(const LiveAllocation& allocation) {
+  raw::SampleSlot* slot = g_sites.site(allocation.site).slot;
+  if (recording_store() != nullptr) {
+    slot->values[2].fetch_sub(1, std::memory_order_relaxed);
+    slot->values[3].fetch_sub(int64_t(allocation.size), std::memory_order_relaxed);
+  }
+  peak_on_free(expected_bytes(allocation.size, g_rate.load(std::memory_order_relaxed)));
+}
+
+// Puts a sampled allocation into the live table (and the filter). False if the table is
+// full. The in-use figures are the caller's.
+bool insert_live(const RawStore& store, uintptr_t address, const LiveAllocation& allocation) {
+  LiveAllocation stale;
+  switch (g_live.insert(address, allocation, &stale)) {
+    case InsertResult::kFull:
+      return false;
+    case InsertResult::kReplacedStale:
+      // The block that had this address was released behind our back (a free we do not
+      // interpose): it is gone, and the filter counter it held now belongs to this one.
+      store.count(raw::kHeapStaleAllocations);
+      release_tracked(stale);
+      return true;
+    case InsertResult::kInserted:
+      if (g_filter_in_use.load(std::memory_order_relaxed)) filter_add(reinterpret_cast<void*>(address));
+      return true;
+  }
+  return false;
+}
+
+// The site of `key`: a per-thread cache in front of the site table's index (whose
+// probes land anywhere in a large table); entries of an older table (fork) never match.
+struct SiteCacheEntry {
+  uint64_t key;
+  uint32_t site;
+  uint32_t generation;
+};
+constexpr unsigned kSiteCacheSize = 256;
+__thread SiteCacheEntry t_site_cache[kSiteCacheSize] __attribute__((tls_model("initial-exec")));
+std::atomic<uint32_t> g_site_generation{0};
+
+uint32_t site_of(const RawStore& store, uint64_t key) {
+  const uint32_t generation = g_site_generation.load(std::memory_order_relaxed);
+  SiteCacheEntry& entry = t_site_cache[(key * 0x9e3779b97f4a7c15u) >> 56];
+  if (entry.key == key && entry.generation == generation) return entry.site;
+  const uint32_t site = g_sites.find_or_add(store, key);
+  if (site != kNoSite) entry = SiteCacheEntry{key, site, generation};
+  return site;
+}
+
+void record_sample(void* pointer, size_t size, uint64_t rate) {
+  const RawStore* store = recording_store();
+  if (store == nullptr || !g_tables_ready.load(std::memory_order_acquire)) return;
+  const uint32_t stack = current_heap_stack_id(*store);
+  const uint64_t key = raw::make_sample_key(raw::SampleKind::kHeap, thread_slot_for_sample(*store),
+                                            stack, heap_label::encode(size));
+  const uint32_t site = site_of(*store, key);
+  if (site == kNoSite) {
+    // No site (site table or sample table full): counted as an allocation if the sample
+    // table takes it, not as in use.
+    store->count(raw::kHeapSamplesUntracked);
+    const int64_t values[2] = {1, int64_t(size)};
+    add_sample(*store, key, values, 2);
+    return;
+  }
+  raw::SampleSlot* slot = g_sites.site(site).slot;
+  const int64_t bytes = int64_t(size);
+  if (raw::sample_key_thread(key) != 0) {
+    // Only this thread allocates under its own thread slot (frees of other threads touch
+    // the in-use values only): no locked add needed for the alloc figures.
+    slot->values[0].store(slot->values[0].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    slot->values[1].store(slot->values[1].load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
+  } else {  // slot 0 is shared by the threads the thread table had no room for
+    slot->values[0].fetch_add(1, std::memory_order_relaxed);
+    slot->values[1].fetch_add(bytes, std::memory_order_relaxed);
+  }
+  const bool tracked =
+      size <= LiveTable::kMaxSize && insert_live(*store, reinterpret_cast<uintptr_t>(pointer), {size, site});
+  if (!tracked) {
+    store->count(raw::kHeapSamplesUntracked);
+    return;
+  }
+  slot->values[2].fetch_add(1, std::memory_order_relaxed);
+  slot->values[3].fetch_add(bytes, std::memory_order_relaxed);
+  peak_on_allocation(*store, g_sites, expected_bytes(size, rate));
+}
+
+// The thread's sampling decision for an allocation of `size` bytes, `consumed` bytes
+// (this one included) after `remaining` was last armed. Returns true to sample it.
+bool due_for_sample(ThreadHeapState& thread, uint64_t rate, size_t size, uint64_t consumed) {
+  if (rate == 1) return true;
+  const uint32_t generation = g_rate_generation.load(std::memory_order_relaxed);
+  if (thread.rate_generation != generation) {
+    // First look since sampling started (or restarted): only this allocation counts
+    // against a fresh draw, so the first one is sampled with the right probability.
+    thread.rate_generation = generation;
+    thread.until_sample = next_sample_interval(rate);
+    consumed = size;
+  }
+  // Sizes beyond 2^62 (failed requests) count as 2^62: still past any draw.
+  const int64_t counted = consumed > (uint64_t(1) << 62) ? int64_t(1) << 62 : int64_t(consumed);
+  thread.until_sample -= counted;
+  if (thread.until_sample >= 0) return false;
+  thread.until_sample = next_sample_interval(rate);
+  return true;
+}
+
+void rearm(ThreadHeapState& thread, uint64_t rate, bool observe) {
+  uint64_t next = kRecheckBytes;
+  if (observe || rate == 1) {
+    next = 0;  // every allocation comes here
+  } else if (rate > 1) {
+    next = uint64_t(thread.until_sample);
+  }
+  thread.armed = next;
+  thread.remaining = next;
+}
+
+}  // namespace
+
+void allocation_slow_path(void* pointer, size_t size, const char* function) {
+  ThreadHeapState& thread = t_heap;
+  ErrnoKeeper errno_keeper;
+  ReentryGuard guard;
+  // Inside the profiler (or a signal handler that interrupted it): not the program's
+  // allocation to sample. remaining stays below the size; the outermost call re-arms it.
+  if (!guard.outermost()) return;
+  const uint64_t consumed = (thread.armed - thread.remaining) + size;
+  const bool observe = heap_tracking_wanted();
+  const uint64_t rate = g_rate.load(std::memory_order_acquire);
+  const bool every_free = observe || rate == 1;
+  if (every_free != g_every_free_slow.load(std::memory_order_relaxed)) {
+    g_every_free_slow.store(every_free, std::memory_order_relaxed);
+  }
+  if (observe && pointer != nullptr) note_allocation(function, pointer, size);
+  if (rate != 0 && due_for_sample(thread, rate, size, consumed) && pointer != nullptr) {
+    record_sample(pointer, size, rate);
+  }
+  rearm(thread, rate, observe);
+}
+
+void free_slow_path(void* pointer, const char* function) {
+  if (pointer == nullptr) return;
+  ErrnoKeeper errno_keeper;
+  ReentryGuard guard;
+  if (!guard.outermost()) return;
+  if (heap_tracking_wanted()) note_free(function, pointer, malloc_usable_size(pointer));
+  if (!g_tables_ready.load(std::memory_order_acquire)) return;
+  const bool filtered = g_filter_in_use.load(std::memory_order_relaxed);
+  if (filtered && !filter_may_contain(pointer)) return;
+  LiveAllocation allocation;
+  if (!g_live.remove(reinterpret_cast<uintptr_t>(pointer), &allocation)) return;  // false positive
+  if (filtered) filter_remove(pointer);
+  release_tracked(allocation);
+}
+
+void realloc_release_slow_path(void* old_pointer, ReallocTicket* ticket) {
+  ErrnoKeeper errno_keeper;
+  ReentryGuard guard;
+  if (!guard.outermost()) return;
+  if (heap_tracking_wanted()) {
+    ticket->observed = true;
+    ticket->usable_size = malloc_usable_size(old_pointer);
+  }
+  if (!g_tables_ready.load(std::memory_order_acquire)) return;
+  const bool filtered = g_filter_in_use.load(std::memory_order_relaxed);
+  if (filtered && !filter_may_contain(old_pointer)) return;
+  if (g_live.remove(reinterpret_cast<uintptr_t>(old_pointer), &ticket->allocation)) {
+    if (filtered) filter_remove(old_pointer);
+    ticket->tracked = true;
+  }
+}
+
+void after_realloc_slow_path(void* old_pointer, const ReallocTicket& ticket, void* result,
+                             size_t size, const char* function) {
+  {
+    ErrnoKeeper errno_keeper;
+    ReentryGuard guard;
+    const bool failed = result == nullptr && size != 0;
+    if (failed) {
+      // The old block is still the program's: back into the table, its figures (never
+      // taken back) unchanged.
+      const RawStore* store = recording_store();
+      if (ticket.tracked &&
+          (store == nullptr ||
+           !insert_live(*store, reinterpret_cast<uintptr_t>(old_pointer), ticket.allocation))) {
+        release_tracked(ticket.allocation);  // cannot track it again: count it as freed
+      }
+      return;
+    }
+    if (ticket.observed && guard.outermost()) note_free(function, old_pointer, ticket.usable_size);
+    if (ticket.tracked) release_tracked(ticket.allocation);
+  }
+  on_allocation(result, size, function);
+}
+
+uint64_t live_capacity_for_rate(uint64_t rate) {
+  const uint64_t wanted = rate <= 1 ? kMaxLiveCapacity : kTrackedHeapBytes / rate;
+  if (wanted < kMinLiveCapacity) return kMinLiveCapacity;
+  return wanted > kMaxLiveCapacity ? kMaxLiveCapacity : wanted;
+}
+
+uint32_t site_capacity_for_rate(uint64_t) { return kSiteCapacity; }
+
+bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
+  g_rate.store(0, std::memory_order_release);  // nothing new is sampled while this runs
+  if (!g_live.ready() && !g_live.init(live_capacity_for_rate(rate))) {
+    write_diagnostic("heap profile: cannot map the live allocation table; heap profile off");
+    return false;
+  }
+  if (!g_sites.ready() && !g_sites.init(site_capacity_for_rate(rate))) {
+    write_diagnostic("heap profile: cannot map the allocation site table; heap profile off");
+    return false;
+  }
+  // A forked child starts from nothing: the parent's entries name the parent's stacks
+  // and threads, in a store the child does not write.
+  g_live.reset();
+  g_sites.reset();
+  g_site_generation.fetch_add(1, std::memory_order_relaxed);
+  filter_clear();
+  peak_reset(rate);
+  g_filter_in_use.store(rate != 1, std::memory_order_relaxed);
+  g_every_free_slow.store(rate == 1 || heap_tracking_wanted(), std::memory_order_relaxed);
+  g_store = &store;
+  g_tables_header = store.header();
+  g_tables_ready.store(true, std::memory_order_release);
+  g_rate_generation.fetch_add(1, std::memory_order_relaxed);
+  g_rate.store(rate, std::memory_order_release);
+  // The calling thread looks at the new settings at its next allocation.
+  t_heap.armed = 0;
+  t_heap.remaining = 0;
+  return true;
+}
+
+uint64_t heap_profile_mapped_bytes() {
+  return g_live.mapped_bytes() + g_sites.mapped_bytes() + sizeof(g_filter);
+}
+
+namespace {
+
+void start_heap_profile(const RawStore& store) {
+  g_every_free_slow.store(heap_tracking_wanted(), std::memory_order_relaxed);
+  const uint64_t rate = store.header()->heap_rate;
+  if (rate == 0) {
+    g_rate.store(0, std::memory_order_release);
+    // This thread (the constructor's) allocated before CXXDEBUG's observer was set and is
+    // armed for a MiB: gctrace/allocfreetrace must see its very next allocation.
+    if (heap_tracking_wanted()) t_heap.armed = t_heap.remaining = 0;
+    return;
+  }
+  start_heap_profile_for(store, rate);
+}
+
+}  // namespace
+
+CXXPROF_ON_START(start_heap_profile);
+
+}  // namespace cxxprof::heap
