@@ -34,11 +34,12 @@ HOST_CXXFLAGS := $(CXXSTD) $(OPT) $(WARNINGS) -fPIC
 HOST_LIBS     := -ldw -lelf -lprotobuf -lz -lpthread
 
 # Injected side: DESIGN.md §2. No exceptions or RTTI (no libstdc++ runtime is linked),
-# hidden symbols, initial-exec TLS, unwind tables so cancellation unwinds through us,
-# frame pointers in our own code only (cheap, and handy for debugging our handler).
+# hidden symbols, initial-exec TLS, unwind tables so cancellation unwinds through us.
+# No frame pointers: the wall sampler unwinds a blocked thread from the stack pointer and
+# PC the kernel reports (no %rbp), which only CFI-described, rsp-based frames allow.
 PRELOAD_CXXFLAGS := $(CXXSTD) $(OPT) $(WARNINGS) -fPIC -fvisibility=hidden \
   -fvisibility-inlines-hidden -fno-exceptions -fno-rtti -ftls-model=initial-exec \
-  -fasynchronous-unwind-tables -fno-omit-frame-pointer -fno-stack-protector \
+  -fasynchronous-unwind-tables -fomit-frame-pointer -fno-stack-protector \
   -fno-threadsafe-statics
 # Link with the C driver: libstdc++ is never pulled in, so using any of its runtime is a
 # link error rather than a hidden dependency. -z now: no lazy binding, so our signal
@@ -83,7 +84,8 @@ all: $(LIB_PRELOAD) $(BIN_RUN) $(BIN_TOOL)
 # Debian packages the build and the tests need; only missing ones are installed.
 DEB_PACKAGES := g++ make pkg-config binutils libdw-dev libelf-dev protobuf-compiler \
   libprotobuf-dev zlib1g-dev libgtest-dev libbenchmark-dev golang-go sqlite3 python3 procps \
-  libc6-dbg clang libclang-rt-14-dev
+  libc6-dbg clang libclang-rt-14-dev redis-server redis-tools \
+  libgoogle-perftools-dev libjemalloc-dev time
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
@@ -245,6 +247,9 @@ bench: deps
 	$(MAKE) -j$(JOBS) all fixtures $(BENCH_PROGRAMS)
 	@for b in $(BENCH_PROGRAMS); do echo "== $$b"; $$b || exit 1; done
 	@bash benchmarks/overhead.sh $(BUILD)
+	@bash benchmarks/lock_overhead.sh $(BUILD)
+	@bash benchmarks/io_overhead.sh $(BUILD)
+	@bash benchmarks/heap_overhead.sh $(BUILD)
 
 # ---------------------------------------------------------------------------- demo
 $(BUILD)/examples/demo: examples/demo.cc

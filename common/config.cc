@@ -19,13 +19,19 @@ constexpr OptionSpec kSpecs[] = {
     {OptionId::kWall, "wall", 0, "CXXPROF_WALL", ValueKind::kNumber, "HZ", 100, 1, 1000, true,
      "wall-clock profile of every thread, running or blocked (default 100)"},
     {OptionId::kHeap, "heap", 0, "CXXPROF_HEAP", ValueKind::kNumber, "RATE", 524288, 1,
-     kMaxU64, false, "heap profile, one sample per RATE bytes on average (default 524288)"},
+     kMaxU64, true,
+     "heap profile, one sample per RATE bytes allocated on average (default 524288; 1: all)"},
     {OptionId::kMutex, "mutex", 0, "CXXPROF_MUTEX", ValueKind::kNumber, "FRACTION", 1, 1,
-     kMaxU32, false, "mutex profile, 1/FRACTION of contention events (default 1)"},
+     kMaxU32, true, "mutex profile, 1/FRACTION of contention events (default 1)"},
     {OptionId::kBlock, "block", 0, "CXXPROF_BLOCK", ValueKind::kNumber, "RATE", 1, 1, kMaxU64,
-     false, "block profile, Go's blockprofilerate in ns (default 1: all)"},
-    {OptionId::kIo, "io", 0, "CXXPROF_IO", ValueKind::kNumber, "RATE", 1, 1, kMaxU64, false,
-     "I/O profile, sampled like --block"},
+     true, "block profile, Go's blockprofilerate in ns (default 1: all)"},
+    // --io's default (1 ms): a recorded call costs a stack unwind (a few us), so recording
+    // adds about that over RATE, ~0.5%, to the time a program spends in I/O; the rest of
+    // --io's cost is a fixed ~30 ns per call (benchmarks/io_overhead.sh, man page).
+    {OptionId::kIo, "io", 0, "CXXPROF_IO", ValueKind::kNumber, "RATE", kDefaultIoRateNs, 1,
+     kMaxU64, true,
+     "I/O profile: calls of RATE ns or more all recorded, shorter ones with probability "
+     "duration/RATE, as --block (default 1000000; 1: every call)"},
     {OptionId::kNoFollow, "no-follow", 0, "CXXPROF_NO_FOLLOW", ValueKind::kNone, nullptr, 1, 0,
      1, true, "profile only the launched process, not its children"},
 };
@@ -117,12 +123,14 @@ bool config_apply(Config* config, OptionId id, const char* value, char* error,
       return true;
     case ValueKind::kNumber: {
       uint64_t n = spec.default_value;
-      if (value != nullptr && !parse_u64(value, &n)) {
-        message.append("--").append(spec.long_name).append(": '").append(value)
-            .append("' is not a whole number (expected ").append(spec.value_name).append(")");
-        return false;
-      }
-      if (n < spec.min_value || n > spec.max_value) {
+      if (value != nullptr) {
+        char label[64];
+        TextBuffer(label, sizeof(label)).append("--").append(spec.long_name);
+        if (!parse_option_number(label, value, spec.value_name, spec.min_value,
+                                 spec.max_value, &n, error, error_size)) {
+          return false;
+        }
+      } else if (n < spec.min_value || n > spec.max_value) {
         message.append("--").append(spec.long_name).append("=").append_u64(n)
             .append(" is out of range (").append_u64(spec.min_value).append("..")
             .append_u64(spec.max_value).append(")");
@@ -162,6 +170,32 @@ int config_from_environment(Config* config, const char* (*lookup)(const char* na
   }
   if (!any_profile_variable) config->cpu_hz = kDefaultCpuHz;
   return warnings;
+}
+
+bool config_profile_variable_set(const char* (*lookup)(const char* name)) {
+  for (const OptionSpec& spec : kSpecs) {
+    if (spec.kind == ValueKind::kNumber && lookup(spec.env_name) != nullptr) return true;
+  }
+  return false;
+}
+
+bool parse_option_number(const char* label, const char* value, const char* value_name,
+                         uint64_t min_value, uint64_t max_value, uint64_t* out, char* error,
+                         size_t error_size) {
+  TextBuffer message(error, error_size);
+  uint64_t n = 0;
+  if (!parse_u64(value, &n)) {
+    message.append(label).append(": '").append(value)
+        .append("' is not a whole number (expected ").append(value_name).append(")");
+    return false;
+  }
+  if (n < min_value || n > max_value) {
+    message.append(label).append("=").append_u64(n).append(" is out of range (")
+        .append_u64(min_value).append("..").append_u64(max_value).append(")");
+    return false;
+  }
+  *out = n;
+  return true;
 }
 
 bool config_env_value(const Config& config, OptionId id, char* out, size_t out_size) {

@@ -69,6 +69,9 @@ inline constexpr const char* kRootPidEnv = "CXXPROF_ROOT_PID";
 // Default CPU sampling frequency when no profile is asked for at all.
 inline constexpr uint32_t kDefaultCpuHz = 100;
 
+// --io without a value: Go's blockprofilerate rule with RATE 1 ms (common/config.cc).
+inline constexpr uint64_t kDefaultIoRateNs = 1000000;
+
 // All options, in the order usage text lists them.
 const OptionSpec* option_specs(size_t* count);
 const OptionSpec* find_option_by_long_name(const char* name, size_t name_length);
@@ -93,6 +96,18 @@ bool config_apply(Config* config, OptionId id, const char* value, char* error,
 // rate. Returns the number of warnings.
 int config_from_environment(Config* config, const char* (*lookup)(const char* name),
                             void (*warn)(void* context, const char* line), void* context);
+
+// True if any CXXPROF_* variable of a profile (CXXPROF_CPU, CXXPROF_HEAP, ...) is set,
+// even to "0": the environment then says which profiles it wants, and the implicit CPU
+// default of config_from_environment is not what it asked for.
+bool config_profile_variable_set(const char* (*lookup)(const char* name));
+
+// The value grammar shared by CXXPROF_* and CXXDEBUG (common/debug_options.h): a whole
+// decimal number in [min_value, max_value]. On error writes one line (no newline) naming
+// `label` ("--cpu", "schedtrace") to `error` and returns false; *out is then unchanged.
+bool parse_option_number(const char* label, const char* value, const char* value_name,
+                         uint64_t min_value, uint64_t max_value, uint64_t* out, char* error,
+                         size_t error_size);
 
 // Formats the value of `id` in `config` as the environment value that reproduces it
 // (e.g. "100"); returns false if the option is off and needs no variable.

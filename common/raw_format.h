@@ -36,12 +36,14 @@ enum class SampleKind : uint8_t {
   kNone = 0,
   kCpu = 1,    // values[0] = samples, values[1] = cpu ns
   kWall = 2,   // values[0] = samples, values[1] = wall ns
-  kHeap = 3,   // reserved for the heap profile
+  kHeap = 3,   // values: alloc objects, alloc bytes, inuse objects, inuse bytes (sampled,
+               // unscaled); aux = object size label (common/heap_size_label.h)
   kMutex = 4,  // reserved for the mutex profile
   kBlock = 5,  // reserved for the block profile
   kIo = 6,     // reserved for the I/O profile
+  kHeapPeak = 7,  // values: inuse objects, inuse bytes at the heap's peak (preload/heap_peak.h)
 };
-inline constexpr unsigned kSampleKindCount = 7;
+inline constexpr unsigned kSampleKindCount = 8;
 
 // Why a stack is shorter than the real one. Counted in Header::counters.
 enum Counter : uint32_t {
@@ -57,6 +59,10 @@ enum Counter : uint32_t {
   kTimerOverruns,              // expirations merged by the kernel (already added to values)
   kWallThreadsSkipped,         // wall ticks whose thread could not be sampled
   kThreadsBlockedSigprof,      // threads that blocked SIGPROF: not sampled meanwhile
+  kIoPathsDropped,             // file descriptors whose path did not fit the io_paths section
+  kLockWaitsUntracked,         // lock waits not charged to a release (contention table full)
+  kHeapSamplesUntracked,       // sampled allocations not tracked as live (table full): no inuse
+  kHeapStaleAllocations,       // sampled allocations released without a free we saw
   kCounterCount
 };
 
@@ -116,6 +122,10 @@ struct Header {
 
   char executable[kModulePathSize];     // /proc/self/exe at start-up
   char command_line[kCommandLineSize];  // argv joined by spaces (truncated if longer)
+
+  // Paths of the regular files the I/O profile labels (IoPathEntry[capacity]; entry 0 is
+  // never used: path id 0 means "no path"). Capacity 0: the writer kept no paths.
+  Section io_paths;
 };
 
 enum ModuleFlags : uint32_t {
@@ -145,6 +155,18 @@ struct ThreadEntry {
   int32_t tid;
   char name[kThreadNameSize];  // NUL-terminated; empty if unnamed
 };
+
+// One file path of the I/O profile (common/io_labels.h: the path id is the entry's index).
+// Claimed by compare-exchange on `hash` (0 = free), published by `ready`. A path longer
+// than the entry keeps its end, after "...": the file name is the telling part.
+inline constexpr unsigned kIoPathSize = 496;
+struct IoPathEntry {
+  std::atomic<uint64_t> hash;   // of the full path; never 0 once claimed
+  std::atomic<uint32_t> ready;  // 1 once length and path are written
+  uint32_t length;              // bytes of `path` used (no NUL needed)
+  char path[kIoPathSize];
+};
+static_assert(sizeof(IoPathEntry) == 512);
 
 // Stack table slot value: 0 = empty, else (pool_offset << 8) | depth, where the stack is
 // frame_pool[pool_offset] = hash, frame_pool[pool_offset + 1 ...] = depth frames, leaf
@@ -184,6 +206,7 @@ inline constexpr uint64_t kDefaultStackSlots = 1u << 18;
 inline constexpr uint64_t kDefaultFramePoolWords = 1u << 22;  // 32 MiB of frames
 inline constexpr uint64_t kDefaultSampleSlots = 1u << 18;
 inline constexpr uint64_t kDefaultVdsoCapacity = 64 * 1024;
+inline constexpr uint64_t kDefaultIoPathCapacity = 2048;  // io::kMaxPathIds
 
 struct Capacities {
   uint64_t modules = kDefaultModuleCapacity;
@@ -192,6 +215,7 @@ struct Capacities {
   uint64_t frame_pool_words = kDefaultFramePoolWords;
   uint64_t sample_slots = kDefaultSampleSlots;
   uint64_t vdso_bytes = kDefaultVdsoCapacity;
+  uint64_t io_paths = kDefaultIoPathCapacity;
 };
 
 // Fills the section descriptors of `header` for `capacities` and returns the file size.
@@ -210,6 +234,7 @@ inline uint64_t plan_layout(Header* header, const Capacities& capacities) {
   place(&header->frame_pool, capacities.frame_pool_words, sizeof(uint64_t));
   place(&header->samples, capacities.sample_slots, sizeof(SampleSlot));
   place(&header->vdso, capacities.vdso_bytes, 1);
+  place(&header->io_paths, capacities.io_paths, sizeof(IoPathEntry));
   header->file_size = offset;
   return offset;
 }

@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/alloc_trace_protocol.h"
+#include "common/debug_options.h"
+#include "launcher/alloc_trace_listener.h"
 #include "launcher/child_environment.h"
 #include "launcher/collector.h"
 #include "launcher/command_line.h"
@@ -46,6 +50,27 @@ int fail(const std::string& message) {
 }
 
 const char* lookup_environment(const char* name) { return ::getenv(name); }
+
+void print_debug_warning(void*, const char* line) { print_line(line); }
+
+// CXXDEBUG passes to the program untouched; the launcher reads it too, to report bad
+// settings once for the whole run (the library stays quiet under the launcher) and to
+// symbolize allocfreetrace's stream. With allocfreetrace, the program's environment names
+// the listener's socket (or no socket, so a nested run's is not inherited).
+void prepare_allocfreetrace(const DebugOptions& debug, const std::string& output_dir,
+                            AllocTraceListener* listener, std::vector<std::string>* environment) {
+  std::erase_if(*environment, [](const std::string& entry) {
+    return entry.compare(0, std::strlen(alloctrace::kSocketEnv) + 1,
+                         std::string(alloctrace::kSocketEnv) + "=") == 0;
+  });
+  if (!debug.allocfreetrace) return;
+  std::string error;
+  if (!listener->start(output_dir, debug.debugout, &error)) {
+    print_line(error + "; allocfreetrace stacks will be module+offset");
+    return;
+  }
+  environment->push_back(std::string(alloctrace::kSocketEnv) + "=" + listener->socket_path());
+}
 
 std::string without_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -94,17 +119,25 @@ int run_launcher(int argc, char** argv) {
                "it, so it runs unprofiled");
   }
 
-  EnvironmentBlock environment(build_child_environment(
-      current_environment(), options.config, library, output.absolute_path, ::getpid()));
+  DebugOptions debug;
+  debug_options_init(&debug);
+  debug_options_parse(::getenv(kDebugEnv), &debug, print_debug_warning, nullptr);
+  std::vector<std::string> child_environment = build_child_environment(
+      current_environment(), options.config, library, output.absolute_path, ::getpid());
+  AllocTraceListener alloc_trace;
+  prepare_allocfreetrace(debug, output.absolute_path, &alloc_trace, &child_environment);
+  EnvironmentBlock environment(std::move(child_environment));
   SignalForwarder forwarder;
   pid_t child = 0;
   uint64_t start_ns = monotonic_now_ns();
   if (!start_program(program_path, options.program, &environment, &forwarder, &child, &error)) {
+    alloc_trace.stop();  // its socket must not keep the directory from being removed
     remove_if_created_and_empty(output);
     return fail(error);
   }
   ProgramEnd end = wait_for_program(child, &forwarder);
   forwarder.uninstall();
+  alloc_trace.stop();  // prints the last events before the summary
   // From here on we only write to stderr; a closed pipe there must not kill us before the
   // raw data is converted.
   ::signal(SIGPIPE, SIG_IGN);

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "tools/units.h"
+
 namespace cxxprof {
 namespace {
 
@@ -156,13 +158,14 @@ std::string describe_total(const std::string& kind, int64_t total_value) {
   if (kind == "cpu") return fixed(seconds, 2) + " s of CPU";
   if (kind == "wall") return fixed(seconds, 2) + " s of thread time";
   if (kind == "mutex" || kind == "block") return fixed(seconds, 3) + " s of delay";
-  if (kind == "io") return fixed(seconds, 3) + " s in I/O";
-  if (kind == "heap") {
+  if (kind == "io") return format_value(total_value, "nanoseconds") + " in I/O calls";
+  if (kind == "heap" || kind == "heap_peak") {
+    const std::string what = kind == "heap" ? " in use at exit" : " in use at the peak";
     double bytes = double(total_value);
-    if (bytes >= 1024.0 * 1024 * 1024) return fixed(bytes / (1024.0 * 1024 * 1024), 2) + " GiB in use";
-    if (bytes >= 1024.0 * 1024) return fixed(bytes / (1024.0 * 1024), 2) + " MiB in use";
-    if (bytes >= 1024.0) return fixed(bytes / 1024.0, 1) + " KiB in use";
-    return std::to_string(total_value) + " bytes in use";
+    if (bytes >= 1024.0 * 1024 * 1024) return fixed(bytes / (1024.0 * 1024 * 1024), 2) + " GiB" + what;
+    if (bytes >= 1024.0 * 1024) return fixed(bytes / (1024.0 * 1024), 2) + " MiB" + what;
+    if (bytes >= 1024.0) return fixed(bytes / 1024.0, 1) + " KiB" + what;
+    return std::to_string(total_value) + " bytes" + what;
   }
   return std::string();
 }

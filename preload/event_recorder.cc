@@ -23,7 +23,7 @@ __attribute__((always_inline)) inline unwind::Registers own_registers() {
       : "=r"(rip), "=r"(rsp), "=r"(rbp));
   registers.set(unwind::kRip, rip);
   registers.set(unwind::kRsp, rsp);
-  registers.set(unwind::kRbp, rbp);  // we are built with frame pointers
+  registers.set(unwind::kRbp, rbp);  // whatever it holds: CFI says whether a frame uses it
 #endif
   return registers;
 }
@@ -61,6 +61,11 @@ __attribute__((noinline)) uint32_t capture_current_stack(const RawStore& store, 
   for (uint32_t i = 0; i < result.depth; ++i) {
     if (!is_profiler_code(pcs[i])) pcs[kept++] = pcs[i];
   }
+  // The leaf kept is where the program called the interposer: a return address, not an
+  // interrupted instruction. The raw format takes frame 0 as an exact PC, so store the
+  // address of the call's last byte: symbolized as is, it names the calling line and its
+  // inline chain, not whatever follows the call (often an inlined helper's code).
+  if (kept > 0 && kept < result.depth && pcs[0] != 0) pcs[0] -= 1;
   return kept;
 }
 

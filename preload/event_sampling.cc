@@ -23,7 +23,10 @@ double thread_random_unit() { return double(thread_random() >> 11) * 0x1.0p-53; 
 
 DurationSample sample_duration(uint64_t duration_ns, uint64_t rate) {
   if (rate <= 1 || duration_ns >= rate) return {true, 1, int64_t(duration_ns)};
-  if (duration_ns == 0 || thread_random() % rate >= duration_ns) return {false, 0, 0};
+  // A uniform draw in [0, rate) by multiplication (Lemire), not %: a 64-bit division costs
+  // more than the rest of this function, and I/O interposers decide this on every call.
+  const uint64_t draw = uint64_t(((unsigned __int128)thread_random() * rate) >> 64);
+  if (duration_ns == 0 || draw >= duration_ns) return {false, 0, 0};
   return {true, scale_unbiased(1, rate, duration_ns), int64_t(rate)};
 }
 

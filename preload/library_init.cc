@@ -4,6 +4,11 @@
 // are initialized right after their dependencies). It reads CXXPROF_* (common/config),
 // creates the raw store, records the loaded modules, installs the SIGPROF handler, arms a
 // CPU timer for every thread that already exists, and starts the service thread.
+//
+// CXXDEBUG (preload/diagnostics.h) works with or without profiles. A process that records
+// no profile but runs diagnostics (CXXPROF_CPU=0, a --no-follow descendant, or LD_PRELOAD
+// with CXXDEBUG and no CXXPROF_* profile variable) gets a store in memory instead of a
+// file — the module table and stack capture need one — and no SIGPROF handler or timers.
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +21,7 @@
 #include "common/version.h"
 #include "include/cxxprof.h"
 #include "preload/cpu_timer.h"
+#include "preload/diagnostics.h"
 #include "preload/interposers.h"
 #include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
@@ -32,6 +38,9 @@ namespace cxxprof {
 namespace {
 
 char g_output_dir[kMaxPath];
+// True when this process records profiles into g_output_dir; false when its store is in
+// memory, for CXXDEBUG alone.
+bool g_profiles_on = false;
 
 const char* lookup_environment(const char* name) { return getenv(name); }
 
@@ -69,11 +78,23 @@ void arm_existing_thread(pid_t tid, void*) {
   arm_cpu_timer_for_thread(tid, profiler().cpu_period_ns);
 }
 
+// What is left of a Config when only CXXDEBUG runs: no profile, so no timer, no SIGPROF
+// and no event profile in this process.
+void switch_profiles_off(Config* config) {
+  config->cpu_hz = 0;
+  config->wall_hz = 0;
+  config->heap_rate = 0;
+  config->mutex_fraction = 0;
+  config->block_rate = 0;
+  config->io_rate = 0;
+  g_profiles_on = false;
+}
+
 // Everything that makes this process record samples into a fresh store. Used by the
 // constructor and by a forked child.
 bool start_profiling(bool existing_threads) {
   ProfilerState& state = profiler();
-  if (!state.store.create(g_output_dir, state.config)) return false;
+  if (!state.store.create(g_profiles_on ? g_output_dir : nullptr, state.config)) return false;
   state.cpu_period_ns = state.store.header()->cpu_period_ns;
   state.wall_period_ns = state.store.header()->wall_period_ns;
   refresh_modules(state.store, true);
@@ -104,8 +125,13 @@ void child_after_fork() {
   state.generation.fetch_add(1, std::memory_order_relaxed);
   forget_service_thread();
   reset_module_tracker_after_fork();
-  if (!state.config.follow_children) return;
+  if (!state.config.follow_children) {
+    if (!diagnostics_on()) return;
+    switch_profiles_off(&state.config);  // CXXDEBUG goes on in the child, profiles don't
+  }
+  hold_heap_diagnostics();
   start_profiling(false);
+  release_heap_diagnostics();
 }
 
 bool is_dormant_descendant(const Config& config) {
@@ -119,25 +145,35 @@ __attribute__((constructor)) void cxxprof_library_init() {
   ProfilerState& state = profiler();
   config_init(&state.config);
   config_from_environment(&state.config, &lookup_environment, &warn_line, nullptr);
-  if (!config_any_profile(state.config) || is_dormant_descendant(state.config)) return;
-  choose_output_directory(state.config);
-  if (!make_directories(g_output_dir)) {
-    char line[kMaxPath + 64];
-    TextBuffer(line, sizeof(line)).append("cannot create ").append(g_output_dir)
-        .append(": ").append(strerror(errno)).append("; profiling off");
-    write_diagnostic(line);
-    return;
+  const bool diagnostics = read_diagnostic_settings();
+  // CXXDEBUG says what is wanted: the implicit CPU profile is for a bare LD_PRELOAD.
+  if (diagnostics && !config_profile_variable_set(&lookup_environment)) {
+    switch_profiles_off(&state.config);
   }
-  if (!install_sampling_handler()) {
-    write_diagnostic("cannot install the SIGPROF handler; profiling off");
-    return;
+  g_profiles_on = config_any_profile(state.config) && !is_dormant_descendant(state.config);
+  if (g_profiles_on) {
+    choose_output_directory(state.config);
+    if (!make_directories(g_output_dir)) {
+      char line[kMaxPath + 64];
+      TextBuffer(line, sizeof(line)).append("cannot create ").append(g_output_dir)
+          .append(": ").append(strerror(errno)).append("; profiling off");
+      write_diagnostic(line);
+      switch_profiles_off(&state.config);
+    } else if (!install_sampling_handler()) {
+      write_diagnostic("cannot install the SIGPROF handler; profiling off");
+      switch_profiles_off(&state.config);
+    }
+  } else {
+    switch_profiles_off(&state.config);
   }
+  if (!g_profiles_on && !diagnostics) return;
   prepare_thread_exit_hook();
   resolve_exit_functions();
   // Interposers reached later from the program's signal handlers must not call dlsym.
   resolve_all_real_functions();
   pthread_atfork(nullptr, nullptr, &child_after_fork);
   start_profiling(true);
+  release_heap_diagnostics();  // held since read_diagnostic_settings()
 }
 
 __attribute__((destructor)) void cxxprof_library_fini() {
@@ -146,7 +182,8 @@ __attribute__((destructor)) void cxxprof_library_fini() {
   // A last scan catches objects loaded since the service thread's last look.
   refresh_modules(state.store, false);
   state.store.mark_exit();
-  if (getenv(kLauncherEnv) == nullptr) {
+  finish_diagnostics();
+  if (g_profiles_on && getenv(kLauncherEnv) == nullptr) {
     char line[kMaxPath + 160];
     TextBuffer(line, sizeof(line)).append("raw profile data in ").append(g_output_dir)
         .append("/").append_i64(getpid()).append(raw::kFileSuffix)
@@ -160,7 +197,9 @@ __attribute__((destructor)) void cxxprof_library_fini() {
 }  // namespace cxxprof
 
 extern "C" __attribute__((visibility("default"))) int cxxprof_active(void) {
-  return cxxprof::profiler().active.load(std::memory_order_acquire) ? 1 : 0;
+  // A store in memory (CXXDEBUG alone) records no profile.
+  const cxxprof::ProfilerState& state = cxxprof::profiler();
+  return state.active.load(std::memory_order_acquire) && !state.store.in_memory() ? 1 : 0;
 }
 
 extern "C" __attribute__((visibility("default"))) const char* cxxprof_version(void) {

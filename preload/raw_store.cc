@@ -50,12 +50,8 @@ void fill_identity(raw::Header* header) {
   header->command_line[length] = '\0';
 }
 
-}  // namespace
-
-uint64_t monotonic_ns() { return clock_ns(CLOCK_MONOTONIC); }
-uint64_t realtime_ns() { return clock_ns(CLOCK_REALTIME); }
-
-bool RawStore::create(const char* directory, const Config& config) {
+// Creates, sizes and maps DIR/<pid>.cxxraw; null (and one diagnostic line) on failure.
+void* map_new_file(const char* directory, uint64_t size) {
   // DIR/<pid>.cxxraw; if it exists, this pid already wrote one in an earlier image (a
   // forked child that then called exec): DIR/<pid>.<n>.cxxraw, never overwriting.
   char path[kMaxPath + 64];
@@ -67,7 +63,7 @@ bool RawStore::create(const char* directory, const Config& config) {
     name.append(raw::kFileSuffix);
     if (name.truncated()) {
       write_diagnostic("output directory path too long; profiling off");
-      return false;
+      return nullptr;
     }
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) break;
@@ -77,10 +73,8 @@ bool RawStore::create(const char* directory, const Config& config) {
     TextBuffer(line, sizeof(line)).append("cannot create ").append(path).append(": ")
         .append(strerror(errno)).append("; profiling off");
     write_diagnostic(line);
-    return false;
+    return nullptr;
   }
-  raw::Header plan{};
-  uint64_t size = raw::plan_layout(&plan, raw::Capacities{});
   void* mapping = MAP_FAILED;
   if (ftruncate(fd, off_t(size)) == 0) {
     mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -93,8 +87,32 @@ bool RawStore::create(const char* directory, const Config& config) {
     TextBuffer(line, sizeof(line)).append("cannot map ").append(path).append(": ")
         .append(strerror(saved_errno)).append("; profiling off");
     write_diagnostic(line);
-    return false;
+    return nullptr;
   }
+  return mapping;
+}
+
+// Anonymous memory, for a store nobody reads from outside (see RawStore::create). Pages
+// are zero until touched, and MAP_NORESERVE charges no commit for the untouched bulk.
+void* map_anonymous(uint64_t size) {
+  void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mapping != MAP_FAILED) return mapping;
+  write_diagnostic("cannot map memory for the diagnostics' module table; CXXDEBUG off");
+  return nullptr;
+}
+
+}  // namespace
+
+uint64_t monotonic_ns() { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t realtime_ns() { return clock_ns(CLOCK_REALTIME); }
+
+bool RawStore::create(const char* directory, const Config& config) {
+  raw::Header plan{};
+  uint64_t size = raw::plan_layout(&plan, raw::Capacities{});
+  void* mapping = directory != nullptr ? map_new_file(directory, size) : map_anonymous(size);
+  if (mapping == nullptr) return false;
+  in_memory_ = directory == nullptr;
   auto* header = static_cast<raw::Header*>(mapping);
   // The file is fresh (O_EXCL) and so zero-filled: copy the planned sections in.
   header->version = raw::kVersion;
@@ -106,6 +124,7 @@ bool RawStore::create(const char* directory, const Config& config) {
   header->frame_pool = plan.frame_pool;
   header->samples = plan.samples;
   header->vdso = plan.vdso;
+  header->io_paths = plan.io_paths;
   header->start_realtime_ns = realtime_ns();
   header->start_monotonic_ns = monotonic_ns();
   header->cpu_hz = config.cpu_hz;

@@ -21,7 +21,11 @@ class RawStore {
   // the header. The descriptor is closed at once: a program that closes every descriptor
   // cannot take the mapping away from us. Returns false (and writes one diagnostic line)
   // on failure; the profiler then stays off.
+  // With `directory` null, the store lives in anonymous memory instead (in_memory()):
+  // for a process that records no profile but runs CXXDEBUG diagnostics, whose module
+  // table and stack capture need a store. Nothing reads it from outside.
   bool create(const char* directory, const Config& config);
+  bool in_memory() const { return in_memory_; }
 
   bool ready() const { return header_ != nullptr; }
   raw::Header* header() const { return header_; }
@@ -34,6 +38,7 @@ class RawStore {
   uint64_t* frame_pool() const { return section<uint64_t>(header_->frame_pool); }
   raw::SampleSlot* samples() const { return section<raw::SampleSlot>(header_->samples); }
   uint8_t* vdso() const { return section<uint8_t>(header_->vdso); }
+  raw::IoPathEntry* io_paths() const { return section<raw::IoPathEntry>(header_->io_paths); }
 
   void count(raw::Counter counter, uint64_t n = 1) const {
     header_->counters[counter].fetch_add(n, std::memory_order_relaxed);
@@ -53,6 +58,7 @@ class RawStore {
   }
 
   raw::Header* header_ = nullptr;
+  bool in_memory_ = false;
 };
 
 // Monotonic and realtime clocks in ns; async-signal-safe (vDSO or syscall).

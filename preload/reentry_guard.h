@@ -6,9 +6,11 @@
 //     ReentryGuard guard;
 //     if (!guard.outermost() || !profiling_on) return real(...);
 //
-// Cheap (one initial-exec TLS increment and decrement) and async-signal-safe. The guard
-// restores the depth in its destructor, so a cancellation or exception unwinding through
-// the interposer (DESIGN.md §2.6) leaves nothing behind.
+// Cheap (one initial-exec TLS increment and decrement) and async-signal-safe.
+// Cancellation: the library is built -fno-exceptions, so pthread_cancel's forced unwind
+// does NOT run this destructor. That is harmless here (the depth belongs to the dying
+// thread), but state that must be undone on cancellation needs pthread_cleanup_push
+// (glibc's C form), as the blocking interposers use.
 #pragma once
 
 #include "preload/thread_state.h"

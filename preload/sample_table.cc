@@ -19,7 +19,7 @@ void add_values(raw::SampleSlot& slot, const int64_t* values, unsigned count) {
 
 }  // namespace
 
-bool add_sample(const RawStore& store, uint64_t key, const int64_t* values, unsigned count) {
+raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key) {
   raw::Header* header = store.header();
   raw::SampleSlot* slots = store.samples();
   const uint64_t mask = header->samples.capacity - 1;
@@ -35,14 +35,18 @@ bool add_sample(const RawStore& store, uint64_t key, const int64_t* values, unsi
         current = expected;
       }
     }
-    if (current == key) {
-      add_values(slots[index], values, count);
-      store.count(raw::kSamplesRecorded);
-      return true;
-    }
+    if (current == key) return &slots[index];
   }
   store.count(raw::kSamplesDroppedTableFull);
-  return false;
+  return nullptr;
+}
+
+bool add_sample(const RawStore& store, uint64_t key, const int64_t* values, unsigned count) {
+  raw::SampleSlot* slot = find_sample_slot(store, key);
+  if (slot == nullptr) return false;
+  add_values(*slot, values, count);
+  store.count(raw::kSamplesRecorded);
+  return true;
 }
 
 }  // namespace cxxprof

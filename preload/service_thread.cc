@@ -21,6 +21,33 @@ constexpr uint64_t kModulePollNs = 200 * 1000 * 1000;
 
 std::atomic<pid_t> g_service_tid{0};
 
+struct ServiceTimer {
+  ServiceTimerFunction run;
+  uint64_t period_ns;
+  uint64_t next_ns;
+};
+ServiceTimer g_timers[kMaxServiceTimers];
+int g_timer_count = 0;
+
+// Runs the timers that are due; returns the earliest next deadline (or `deadline`).
+uint64_t run_due_timers(uint64_t now, uint64_t deadline) {
+  for (int i = 0; i < g_timer_count; ++i) {
+    ServiceTimer& timer = g_timers[i];
+    if (now >= timer.next_ns) {
+      timer.run(monotonic_ns());
+      timer.next_ns += timer.period_ns;
+      uint64_t after = monotonic_ns();
+      // A period or more behind (machine overloaded, process stopped): skip to the next
+      // slot of the schedule, don't burst.
+      if (timer.next_ns <= after) {
+        timer.next_ns += ((after - timer.next_ns) / timer.period_ns + 1) * timer.period_ns;
+      }
+    }
+    if (timer.next_ns < deadline) deadline = timer.next_ns;
+  }
+  return deadline;
+}
+
 // Sleeps until `deadline` (CLOCK_MONOTONIC ns) or a module refresh request.
 void wait_until(uint64_t deadline) {
   uint64_t now = monotonic_ns();
@@ -38,6 +65,7 @@ void* service_main(void*) {
   ProfilerState& state = profiler();
   uint64_t next_wall = monotonic_ns();
   uint64_t next_module_poll = next_wall + kModulePollNs;
+  for (int i = 0; i < g_timer_count; ++i) g_timers[i].next_ns = next_wall + g_timers[i].period_ns;
   for (;;) {
     const RawStore* store = active_store();
     if (store == nullptr) return nullptr;  // profiling switched off (e.g. --no-follow child)
@@ -57,6 +85,7 @@ void* service_main(void*) {
     }
     uint64_t deadline = next_module_poll;
     if (state.wall_period_ns != 0 && next_wall < deadline) deadline = next_wall;
+    deadline = run_due_timers(monotonic_ns(), deadline);
     wait_until(deadline);
   }
 }
@@ -80,5 +109,18 @@ bool start_service_thread(PthreadCreateFunction create) {
 }
 
 void forget_service_thread() { g_service_tid.store(0, std::memory_order_relaxed); }
+
+bool add_service_timer(ServiceTimerFunction run, uint64_t period_ns) {
+  if (period_ns == 0) return false;
+  for (int i = 0; i < g_timer_count; ++i) {
+    if (g_timers[i].run == run) {
+      g_timers[i].period_ns = period_ns;
+      return true;
+    }
+  }
+  if (g_timer_count == kMaxServiceTimers) return false;
+  g_timers[g_timer_count++] = ServiceTimer{run, period_ns, 0};
+  return true;
+}
 
 }  // namespace cxxprof

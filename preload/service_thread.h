@@ -1,10 +1,12 @@
-// The profiler's own thread inside the target: wall-clock ticks and module rescans (and,
-// later, CXXDEBUG's periodic dumps). It blocks every signal, so it never runs a handler
-// of the program's or ours, never gets a CPU timer, and is skipped by the wall sampler:
-// it does not appear in any profile.
+// The profiler's own thread inside the target: wall-clock ticks, module rescans and
+// CXXDEBUG's periodic lines (add_service_timer). It blocks every signal, so it never
+// runs a handler of the program's or ours, never gets a CPU timer, and is skipped by the
+// wall sampler: it does not appear in any profile.
 #pragma once
 
 #include <pthread.h>
+
+#include <cstdint>
 
 namespace cxxprof {
 
@@ -17,5 +19,16 @@ bool start_service_thread(PthreadCreateFunction create);
 
 // Forgets the thread (fork child: it does not exist there) so it can be started again.
 void forget_service_thread();
+
+// Periodic work of other parts of the library on this thread (CXXDEBUG's schedtrace):
+// `run(now_ns)` is called every `period_ns` of CLOCK_MONOTONIC, first one period after
+// the thread starts, on a fixed schedule (k periods after the start; a call that comes
+// more than a period late skips the missed ones rather than running them in a burst).
+// Register at start-up, before the thread starts (a CXXPROF_ON_START hook); registering
+// the same function again (a forked child's start-up) replaces its entry. Returns false
+// if all kMaxServiceTimers entries are taken.
+inline constexpr int kMaxServiceTimers = 4;
+using ServiceTimerFunction = void (*)(uint64_t now_ns);
+bool add_service_timer(ServiceTimerFunction run, uint64_t period_ns);
 
 }  // namespace cxxprof

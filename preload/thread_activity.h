@@ -47,9 +47,10 @@ void release_current_activity();
 void for_each_activity(void (*visit)(const ThreadActivity& activity, void* context),
                        void* context);
 
-// Marks the calling thread blocked for the scope's lifetime (RAII: cancellation or an
-// exception unwinding through the interposer clears it too). Nested scopes keep the
-// outermost reason (a cond wait that re-takes its mutex stays "cond").
+// Marks the calling thread blocked for the scope's lifetime. Nested scopes keep the
+// outermost reason (a cond wait that re-takes its mutex stays "cond"). Cancellation
+// unwinding does not run the destructor (-fno-exceptions); the thread's slot is released
+// at thread exit all the same (release_current_activity from the thread-exit hook).
 class BlockedScope {
  public:
   BlockedScope(BlockReason reason, uint64_t object, const char* function);

@@ -136,17 +136,23 @@ profile::Profile build_profile(const ProfileKind& kind, const RawData& data,
   out.time_nanos = context.time_nanos;
   out.duration_nanos = context.duration_nanos;
   out.comments = context.comments;
+  if (kind.add_comments != nullptr) kind.add_comments(data, &out.comments);
 
   Builder builder(data, symbolizer, &out);
   // A kind has at most raw::kSampleValues sample types (its values come from a raw slot).
   const size_t value_count = std::min<size_t>(kind.sample_types.size(), raw::kSampleValues);
+  const AuxLabeller labeller =
+      kind.make_aux_labeller != nullptr ? kind.make_aux_labeller(data) : AuxLabeller();
   for (const RawSample& raw : data.samples) {
     if (raw.kind != kind.kind) continue;
     profile::Sample sample;
-    sample.location_ids = builder.stack_locations(raw.stack_id);
     sample.values.assign(raw.values.begin(), raw.values.begin() + value_count);
     sample.labels.push_back(profile::string_label("thread", builder.thread_label(raw.thread_slot)));
     if (kind.add_aux_labels != nullptr) kind.add_aux_labels(raw.aux, &sample);
+    if (labeller) labeller(raw.aux, &sample);
+    // Before the locations: a sample left out adds none.
+    if (kind.finish_sample != nullptr && !kind.finish_sample(data, raw, &sample)) continue;
+    sample.location_ids = builder.stack_locations(raw.stack_id);
     out.samples.push_back(std::move(sample));
   }
   return out;

@@ -1,5 +1,9 @@
 #include "symbolizer/profile_kinds.h"
 
+#include "common/block_reasons.h"
+#include "symbolizer/heap_samples.h"
+#include "symbolizer/io_profile.h"
+
 namespace cxxprof {
 
 namespace {
@@ -29,6 +33,74 @@ const std::vector<ProfileKind>& table() {
           .period = [](const RawData& data) { return clamp_period(data.wall_period_ns); },
           .switched_on = [](const RawData& data) { return data.wall_hz != 0; },
           .add_aux_labels = nullptr,
+      },
+      // Heap profiles as Go writes them (runtime/pprof writeHeapProto): sampled figures
+      // scaled by scaleHeapSample, label `bytes` (symbolizer/heap_samples.h).
+      {
+          .kind = raw::SampleKind::kHeap,
+          .name = "heap",
+          .sample_types = {{"alloc_objects", "count"},
+                           {"alloc_space", "bytes"},
+                           {"inuse_objects", "count"},
+                           {"inuse_space", "bytes"}},
+          .period_type = {"space", "bytes"},
+          .default_sample_type = "inuse_space",
+          .period = [](const RawData& data) { return clamp_period(data.heap_rate); },
+          .switched_on = [](const RawData& data) { return data.heap_rate != 0; },
+          .add_aux_labels = nullptr,
+          .finish_sample = &finish_heap_sample,
+      },
+      // The in-use view when the estimated live heap was largest (preload/heap_peak.h).
+      {
+          .kind = raw::SampleKind::kHeapPeak,
+          .name = "heap_peak",
+          .sample_types = {{"inuse_objects", "count"}, {"inuse_space", "bytes"}},
+          .period_type = {"space", "bytes"},
+          .default_sample_type = "inuse_space",
+          .period = [](const RawData& data) { return clamp_period(data.heap_rate); },
+          .switched_on = [](const RawData& data) { return data.heap_rate != 0; },
+          .add_aux_labels = nullptr,
+          .finish_sample = &finish_heap_peak_sample,
+          .add_comments = &add_heap_peak_comments,
+      },
+      // Mutex and block profiles as Go writes them (runtime/pprof printCountCycleProfile):
+      // period type contentions/count with period 1, values already scaled for sampling.
+      {
+          .kind = raw::SampleKind::kMutex,
+          .name = "mutex",
+          .sample_types = {{"contentions", "count"}, {"delay", "nanoseconds"}},
+          .period_type = {"contentions", "count"},
+          .default_sample_type = "delay",
+          .period = [](const RawData&) { return int64_t{1}; },
+          .switched_on = [](const RawData& data) { return data.mutex_fraction != 0; },
+          .add_aux_labels = nullptr,
+      },
+      {
+          .kind = raw::SampleKind::kBlock,
+          .name = "block",
+          .sample_types = {{"contentions", "count"}, {"delay", "nanoseconds"}},
+          .period_type = {"contentions", "count"},
+          .default_sample_type = "delay",
+          .period = [](const RawData&) { return int64_t{1}; },
+          .switched_on = [](const RawData& data) { return data.block_rate != 0; },
+          .add_aux_labels =
+              [](uint32_t aux, profile::Sample* sample) {
+                const char* reason = block::reason_label(aux);
+                sample->labels.push_back(profile::string_label("reason", reason ? reason : "unknown"));
+              },
+      },
+      // I/O: the call's stack with op/fd_kind/path labels (symbolizer/io_profile.h); values
+      // already scaled for --io's sampling, so the period is only informative.
+      {
+          .kind = raw::SampleKind::kIo,
+          .name = "io",
+          .sample_types = {{"calls", "count"}, {"bytes", "bytes"}, {"time", "nanoseconds"}},
+          .period_type = {"time", "nanoseconds"},
+          .default_sample_type = "time",
+          .period = [](const RawData& data) { return clamp_period(data.io_rate); },
+          .switched_on = [](const RawData& data) { return data.io_rate != 0; },
+          .add_aux_labels = nullptr,
+          .make_aux_labeller = &make_io_labeller,
       },
   };
   return kinds;
@@ -61,6 +133,8 @@ const char* sample_kind_name(raw::SampleKind kind) {
       return "block";
     case raw::SampleKind::kIo:
       return "io";
+    case raw::SampleKind::kHeapPeak:
+      return "heap_peak";
   }
   return "unknown";
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,6 +14,8 @@
 #include "symbolizer/raw_reader.h"
 
 namespace cxxprof {
+
+using AuxLabeller = std::function<void(uint32_t aux, profile::Sample* sample)>;
 
 struct ProfileKind {
   raw::SampleKind kind;
@@ -28,6 +31,17 @@ struct ProfileKind {
   bool (*switched_on)(const RawData& data);
   // Profile-specific labels decoded from RawSample::aux; null if the kind has none.
   void (*add_aux_labels)(uint32_t aux, profile::Sample* sample);
+  // For labels that need the whole process's data, not only the sample's aux (the I/O
+  // profile's file paths, bounded by rank): makes the labeller once per profile, which
+  // then labels each sample from its aux. Null if the kind has none.
+  AuxLabeller (*make_aux_labeller)(const RawData& data) = nullptr;
+  // Finishing that needs the sample's raw values (the heap profiles: Go's
+  // scaleHeapSample, the `bytes` label from exact averages). Runs after the labels;
+  // returns false to leave the sample out. Null if the kind has none.
+  bool (*finish_sample)(const RawData& data, const RawSample& raw, profile::Sample* sample) = nullptr;
+  // Comments the kind adds to its profile after the process's own (the heap peak's
+  // moment). Null if none.
+  void (*add_comments)(const RawData& data, std::vector<std::string>* comments) = nullptr;
 };
 
 // Every kind this version converts, in output order.

@@ -69,8 +69,21 @@ bool check_section(const uint8_t* header, size_t field_offset, const char* name,
   return true;
 }
 
+// The io_paths section may be absent (capacity 0: a writer that kept no paths); when
+// present it is checked like every other.
+bool check_io_paths_section(const uint8_t* h, uint64_t header_size, uint64_t file_size,
+                            CheckedSection* out, std::string* error) {
+  const size_t field = offsetof(Header, io_paths);
+  if (load<uint64_t>(h, field + offsetof(Section, capacity)) == 0) {
+    *out = CheckedSection{};
+    return true;
+  }
+  return check_section(h, field, "io paths", sizeof(raw::IoPathEntry), 1u << 16, header_size,
+                       file_size, out, error);
+}
+
 struct Sections {
-  CheckedSection modules, threads, stack_slots, frame_pool, samples, vdso;
+  CheckedSection modules, threads, stack_slots, frame_pool, samples, vdso, io_paths;
 };
 
 bool check_sections(const uint8_t* h, uint64_t header_size, uint64_t file_size, Sections* s,
@@ -86,7 +99,8 @@ bool check_sections(const uint8_t* h, uint64_t header_size, uint64_t file_size, 
          check_section(h, offsetof(Header, samples), "samples", sizeof(SampleSlot), 1u << 28,
                        header_size, file_size, &s->samples, error) &&
          check_section(h, offsetof(Header, vdso), "vdso", 1, 1u << 26, header_size, file_size,
-                       &s->vdso, error);
+                       &s->vdso, error) &&
+         check_io_paths_section(h, header_size, file_size, &s->io_paths, error);
 }
 
 void read_header_fields(const uint8_t* h, RawData* data) {
@@ -154,6 +168,30 @@ bool read_threads(ByteSource* source, const CheckedSection& section, uint64_t cl
     if (!thread.ready) continue;
     thread.tid = load<int32_t>(e, offsetof(ThreadEntry, tid));
     thread.name = bounded_string(e + offsetof(ThreadEntry, name), raw::kThreadNameSize);
+  }
+  return true;
+}
+
+// The I/O profile's paths; entries never published (`ready` unset) stay "".
+bool read_io_paths(ByteSource* source, const CheckedSection& section, RawData* data,
+                   std::string* error) {
+  if (section.capacity == 0) return true;
+  std::vector<uint8_t> bytes;
+  if (!source->read(section.offset, section.capacity * sizeof(raw::IoPathEntry), &bytes, error)) {
+    return false;
+  }
+  data->io_paths.assign(section.capacity, std::string());
+  for (uint64_t i = 0; i < section.capacity; ++i) {
+    const uint8_t* e = bytes.data() + i * sizeof(raw::IoPathEntry);
+    if (load<uint32_t>(e, offsetof(raw::IoPathEntry, ready)) == 0) continue;
+    const uint32_t length = load<uint32_t>(e, offsetof(raw::IoPathEntry, length));
+    if (length > raw::kIoPathSize) {
+      *error = "io path entry " + std::to_string(i) + " is corrupt (length " +
+               std::to_string(length) + ")";
+      return false;
+    }
+    data->io_paths[i].assign(reinterpret_cast<const char*>(e + offsetof(raw::IoPathEntry, path)),
+                             length);
   }
   return true;
 }
@@ -294,7 +332,8 @@ bool parse(ByteSource* source, RawReadScope scope, RawData* data, std::string* e
          read_threads(source, sections.threads, load<uint32_t>(h, offsetof(Header, thread_count)),
                       data, error) &&
          read_samples(source, sections, load<uint64_t>(h, offsetof(Header, frame_pool_used)), data,
-                      error);
+                      error) &&
+         read_io_paths(source, sections.io_paths, data, error);
 }
 
 // Sections are bounded by the file size, but a crafted sparse file can still declare

@@ -73,6 +73,8 @@ struct RawData {
   std::vector<RawSample> samples;
   std::string vdso_image;  // copy of the vDSO ELF image, empty if none
   uint64_t vdso_address = 0;
+  // The I/O profile's file paths by path id (common/io_labels.h); "" where none was stored.
+  std::vector<std::string> io_paths;
 
   // Oddities that are not fatal, for the conversion's warnings.
   uint64_t samples_with_empty_stack_slot = 0;  // sample names a stack slot never filled

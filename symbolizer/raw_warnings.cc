@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "symbolizer/heap_samples.h"
 #include "symbolizer/profile_kinds.h"
 
 namespace cxxprof {
@@ -36,6 +37,18 @@ const char* counter_meaning(unsigned counter) {
     case raw::kThreadsBlockedSigprof:
       return "threads blocked SIGPROF (pthread_sigmask): while blocked, their CPU time and "
              "running wall time are not in the profiles";
+    case raw::kLockWaitsUntracked:
+      return "lock waits not charged to the releasing thread in the mutex profile (contention "
+             "table full: too many locks contended at once); they are in the block profile";
+    case raw::kHeapSamplesUntracked:
+      return "sampled allocations not tracked as live (live allocation table full): counted "
+             "in alloc_*, missing from inuse_* and the heap peak";
+    case raw::kHeapStaleAllocations:
+      return "sampled allocations released without a free the profiler saw (found when "
+             "their address was allocated again): counted as freed from then on";
+    case raw::kIoPathsDropped:
+      return "files whose path did not fit the I/O profile's path table (labelled \"other "
+             "files\")";
   }
   return "unknown counter";
 }
@@ -53,6 +66,10 @@ std::vector<std::string> raw_data_warnings(const RawData& data, bool exit_observ
     if (meaning != nullptr && data.counters[i] != 0) {
       warnings.push_back(std::to_string(data.counters[i]) + " " + meaning);
     }
+  }
+  if (find_heap_peak_marker(data).snapshots % 2 != 0) {
+    warnings.push_back("the process ended while the heap peak snapshot was being updated: "
+                       "heap_peak.pb.gz mixes the last two peaks");
   }
   if (data.samples_with_empty_stack_slot != 0) {
     warnings.push_back(std::to_string(data.samples_with_empty_stack_slot) +

@@ -1,11 +1,16 @@
 #include "tools/summary.h"
 
 #include "symbolizer/profile_encoder.h"
+#include "tools/file_summary.h"
 #include "tools/sample_index.h"
 #include "tools/top.h"
 #include "tools/units.h"
 
 namespace cxxprof {
+
+namespace {
+constexpr size_t kTopFiles = 5;
+}  // namespace
 
 bool summarize_profile(const std::string& path, size_t top_n, std::string* text,
                        std::string* error) {
@@ -30,6 +35,7 @@ bool summarize_profile(const std::string& path, size_t top_n, std::string* text,
     out += ", Total " + table.value_type.type + " = " + format_value(table.total, unit) + "\n";
   }
   out += format_top(table, top_n);
+  out += format_top_files(profile, kTopFiles);  // the I/O profile's files; "" for the others
   *text = std::move(out);
   return true;
 }

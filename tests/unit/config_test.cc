@@ -113,7 +113,7 @@ TEST(ConfigApply, EveryNumberOptionChecksItsRange) {
       {OptionId::kHeap, &Config::heap_rate, nullptr, 1, kMaxU64, 524288},
       {OptionId::kMutex, &Config::mutex_fraction, nullptr, 1, kMaxU32, 1},
       {OptionId::kBlock, &Config::block_rate, nullptr, 1, kMaxU64, 1},
-      {OptionId::kIo, &Config::io_rate, nullptr, 1, kMaxU64, 1},
+      {OptionId::kIo, &Config::io_rate, nullptr, 1, kMaxU64, kDefaultIoRateNs},
   };
   for (const RangeCase& c : cases) {
     const char* name = option_spec(c.id).long_name;

@@ -304,7 +304,8 @@ TEST(LauncherSummary, Helpers) {
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote(""), "''");
   EXPECT_EQ(describe_total("cpu", 2500000000), "2.50 s of CPU");
-  EXPECT_EQ(describe_total("heap", 3 * 1024 * 1024), "3.00 MiB in use");
+  EXPECT_EQ(describe_total("heap", 3 * 1024 * 1024), "3.00 MiB in use at exit");
+  EXPECT_EQ(describe_total("heap_peak", 1536), "1.5 KiB in use at the peak");
   EXPECT_EQ(describe_total("cpu", 0), "");
   EXPECT_EQ(describe_total("unknown", 5), "");
 }

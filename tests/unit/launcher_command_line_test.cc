@@ -143,11 +143,41 @@ TEST_F(LauncherCommandLine, UnknownOptions) {
       << "no abbreviations: they would change meaning as options are added";
 }
 
-TEST_F(LauncherCommandLine, UnsupportedOptionsAreErrors) {
-  for (const char* option : {"--heap", "--mutex", "--block", "--io", "--heap=4096"}) {
-    std::string name = std::string(option).substr(0, std::string(option).find('='));
-    EXPECT_EQ(parse_error({option, "x"}), name + " is not supported yet");
-  }
+TEST_F(LauncherCommandLine, IoProfile) {
+  LaunchOptions options = parse_ok({"--io", "x"});
+  EXPECT_EQ(options.config.io_rate, kDefaultIoRateNs) << "default: Go's rule at 1 ms";
+  EXPECT_EQ(options.config.cpu_hz, 0u) << "a profile was asked for: no implicit CPU profile";
+  EXPECT_EQ(parse_ok({"--io=1", "x"}).config.io_rate, 1u) << "every call";
+  EXPECT_EQ(parse_error({"--io=0", "x"}), "--io=0 is out of range (1..18446744073709551615)");
+  g_environment = {{"CXXPROF_IO", "5000"}};
+  EXPECT_EQ(parse_ok({"x"}).config.io_rate, 5000u);
+}
+
+TEST_F(LauncherCommandLine, HeapProfile) {
+  LaunchOptions options = parse_ok({"--heap", "x"});
+  EXPECT_EQ(options.config.heap_rate, 524288u) << "default: Go's 512 KiB mean interval";
+  EXPECT_EQ(options.config.cpu_hz, 0u) << "a profile was asked for: no implicit CPU profile";
+  EXPECT_EQ(parse_ok({"--heap=1", "x"}).config.heap_rate, 1u) << "1: every allocation";
+  EXPECT_EQ(parse_ok({"--heap=4096", "--cpu", "x"}).config.heap_rate, 4096u);
+  EXPECT_EQ(parse_error({"--heap=0", "x"}).find("--heap"), 0u) << "0 is not a rate";
+}
+
+TEST_F(LauncherCommandLine, MutexAndBlockProfiles) {
+  LaunchOptions options = parse_ok({"--mutex", "--block", "x"});
+  EXPECT_EQ(options.config.mutex_fraction, 1u) << "default: every contention event";
+  EXPECT_EQ(options.config.block_rate, 1u) << "default: every blocking event";
+  EXPECT_EQ(options.config.cpu_hz, 0u) << "a profile was asked for: no implicit CPU profile";
+  options = parse_ok({"--mutex=5", "--block=10000", "x"});
+  EXPECT_EQ(options.config.mutex_fraction, 5u);
+  EXPECT_EQ(options.config.block_rate, 10000u);
+  EXPECT_EQ(parse_error({"--mutex=0", "x"}), "--mutex=0 is out of range (1..4294967295)");
+  EXPECT_EQ(parse_error({"--block=0", "x"}), "--block=0 is out of range (1..18446744073709551615)");
+
+  g_environment = {{"CXXPROF_MUTEX", "3"}, {"CXXPROF_BLOCK", ""}};
+  options = parse_ok({"x"});
+  EXPECT_EQ(options.config.mutex_fraction, 3u);
+  EXPECT_EQ(options.config.block_rate, 1u) << "an empty value means the default";
+  EXPECT_TRUE(options.warnings.empty());
 }
 
 TEST_F(LauncherCommandLine, BareNumberAfterAnOptionalValueOptionIsCaught) {
@@ -187,12 +217,13 @@ TEST_F(LauncherCommandLine, EnvironmentProfileVariablesPerOption) {
 }
 
 TEST_F(LauncherCommandLine, BadEnvironmentValuesWarn) {
-  g_environment = {{"CXXPROF_CPU", "lots"}, {"CXXPROF_HEAP", "4096"}};
+  g_environment = {{"CXXPROF_CPU", "lots"}, {"CXXPROF_HEAP", "4k"}};
   LaunchOptions options = parse_ok({"x"});
   ASSERT_EQ(options.warnings.size(), 2u);
   EXPECT_EQ(options.warnings[0],
             "CXXPROF_CPU: --cpu: 'lots' is not a whole number (expected HZ); ignored");
-  EXPECT_EQ(options.warnings[1], "CXXPROF_HEAP: --heap is not supported yet; ignored");
+  EXPECT_EQ(options.warnings[1],
+            "CXXPROF_HEAP: --heap: '4k' is not a whole number (expected RATE); ignored");
   EXPECT_EQ(options.config.heap_rate, 0u);
   EXPECT_EQ(options.config.cpu_hz, kDefaultCpuHz) << "nothing valid is left: the default";
 }
@@ -206,7 +237,7 @@ TEST_F(LauncherCommandLine, UsageListsEveryOption) {
         << specs[i].long_name;
   }
   for (const char* flag : {"--keep-raw", "--quiet", "--help", "--version", "-o, --output DIR",
-                           "--cpu[=HZ]", "not available yet"}) {
+                           "--cpu[=HZ]"}) {
     EXPECT_NE(usage.find(flag), std::string::npos) << flag;
   }
   EXPECT_EQ(version_text().rfind("cxxprof-run ", 0), 0u);

@@ -27,6 +27,7 @@ class RawImageBuilder {
     header_->frame_pool = plan.frame_pool;
     header_->samples = plan.samples;
     header_->vdso = plan.vdso;
+    header_->io_paths = plan.io_paths;
     header_->file_size = size;
     std::memcpy(header_->magic, cxxprof::raw::kMagic, sizeof(header_->magic));
     header_->version = cxxprof::raw::kVersion;
@@ -52,6 +53,7 @@ class RawImageBuilder {
     c.frame_pool_words = 1024;
     c.sample_slots = 64;
     c.vdso_bytes = 8192;
+    c.io_paths = 16;
     return c;
   }
 
@@ -114,6 +116,16 @@ class RawImageBuilder {
     std::memcpy(at(header_->vdso.offset), image.data(), image.size());
     header_->vdso_size = image.size();
     header_->vdso_address = address;
+  }
+
+  // Stores an I/O profile path as entry `id` of the io_paths section.
+  void add_io_path(uint32_t id, const std::string& path) {
+    auto* entry = new (at(header_->io_paths.offset + id * sizeof(cxxprof::raw::IoPathEntry)))
+        cxxprof::raw::IoPathEntry{};
+    entry->hash = 1;
+    entry->length = uint32_t(path.size());
+    std::memcpy(entry->path, path.data(), path.size());
+    entry->ready = 1;
   }
 
   std::string bytes() const {

@@ -120,8 +120,10 @@ TEST_F(ConvertTest, WritesSymbolizedCpuAndWallProfiles) {
   EXPECT_EQ(result.pid, 4242);
   EXPECT_EQ(result.command_line, "example --flag value");
   EXPECT_TRUE(contains(result.warnings, "3 samples dropped (sample table full)"));
-  EXPECT_TRUE(contains(result.warnings, "1 heap samples not converted"));
-  ASSERT_EQ(result.profiles.size(), 2u);
+  // The heap profile is written for its samples although the header says it was off.
+  EXPECT_FALSE(contains(result.warnings, "not converted"));
+  ASSERT_EQ(result.profiles.size(), 3u);
+  EXPECT_EQ(result.profiles[2].kind, "heap");
   EXPECT_EQ(result.profiles[0].kind, "cpu");
   EXPECT_EQ(result.profiles[0].path, dir_ + "/cpu.pb.gz");
   EXPECT_EQ(result.profiles[0].sample_count, 3);
@@ -187,9 +189,10 @@ TEST_F(ConvertTest, DescendantFilesCarryThePidAndNothingIsOverwritten) {
   ConvertResult result;
   std::string error;
   ASSERT_TRUE(convert(raw, &result, &error, /*root=*/false)) << error;
-  ASSERT_EQ(result.profiles.size(), 2u);
+  ASSERT_EQ(result.profiles.size(), 3u);
   EXPECT_EQ(result.profiles[0].path, dir_ + "/cpu.4242.pb.gz");
   EXPECT_EQ(result.profiles[1].path, dir_ + "/wall.4242.pb.gz");
+  EXPECT_EQ(result.profiles[2].path, dir_ + "/heap.4242.pb.gz");
 
   EXPECT_FALSE(convert(raw, &result, &error, /*root=*/false));
   EXPECT_NE(error.find("File exists"), std::string::npos) << error;
