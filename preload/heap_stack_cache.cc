@@ -78,7 +78,12 @@ bool matches(const Entry& entry) {
 
 }  // namespace
 
-__attribute__((noinline)) uint32_t current_heap_stack_id(const RawStore& store) {
+// This one function keeps a frame pointer (the library is built without them): %rbp is
+// then its own frame's base, a function of rsp alone, so the cache key (rsp, rbp) repeats
+// for repeated calls from the same site. Without it, %rbp would hold whatever data the
+// program keeps there and almost no lookup would hit.
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t current_heap_stack_id(
+    const RawStore& store) {
   unwind::Registers registers{};
   uint64_t rsp = 0, rbp = 0;
 #if defined(__x86_64__)
@@ -91,7 +96,7 @@ __attribute__((noinline)) uint32_t current_heap_stack_id(const RawStore& store) 
       : "=r"(rip), "=r"(rsp), "=r"(rbp));
   registers.set(unwind::kRip, rip);
   registers.set(unwind::kRsp, rsp);
-  registers.set(unwind::kRbp, rbp);  // the library is built with frame pointers
+  registers.set(unwind::kRbp, rbp);  // this frame's base (see above)
 #endif
   ThreadCache& cache = t_cache;
   const ThreadState& thread = current_thread();
