@@ -1,5 +1,7 @@
 #include "preload/event_recorder.h"
 
+#include "preload/unwind_outcome.h"
+
 #include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
 #include "preload/sample_table.h"
@@ -46,21 +48,8 @@ __attribute__((noinline)) uint32_t capture_current_stack(const RawStore& store, 
   }
   unwind::UnwindResult result =
       unwind::unwind_stack(current_module_set(), registers, memory, pcs, max_depth);
-  switch (result.stop) {
-    case unwind::StopReason::kEndOfStack: break;
-    case unwind::StopReason::kMaxDepth: store.count(raw::kStacksTruncatedDepth); break;
-    case unwind::StopReason::kNoModule:
-      request_module_refresh();
-      store.count(raw::kStacksTruncatedUnwind);
-      break;
-    default: store.count(raw::kStacksTruncatedUnwind); break;
-  }
-  // Our frames are the innermost ones (this function, the recorder, the interposer):
-  // drop every frame of ours, as the signal handler does.
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < result.depth; ++i) {
-    if (!is_profiler_code(pcs[i])) pcs[kept++] = pcs[i];
-  }
+  // Our frames are the innermost ones (this function, the recorder, the interposer).
+  const uint32_t kept = finish_unwind(store, result, pcs);
   // The leaf kept is where the program called the interposer: a return address, not an
   // interrupted instruction. The raw format takes frame 0 as an exact PC, so store the
   // address of the call's last byte: symbolized as is, it names the calling line and its

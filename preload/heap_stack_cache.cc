@@ -1,5 +1,7 @@
 #include "preload/heap_stack_cache.h"
 
+#include "preload/unwind_outcome.h"
+
 #include "common/raw_format.h"
 #include "preload/module_tracker.h"
 #include "preload/stack_memory.h"
@@ -126,21 +128,8 @@ __attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t current_he
   uint64_t pcs[raw::kMaxStackDepth];
   const unwind::UnwindResult result =
       unwind::unwind_stack(modules, registers, memory, pcs, raw::kMaxStackDepth);
-  switch (result.stop) {
-    case unwind::StopReason::kEndOfStack: break;
-    case unwind::StopReason::kMaxDepth: store.count(raw::kStacksTruncatedDepth); break;
-    case unwind::StopReason::kNoModule:
-      request_module_refresh();
-      store.count(raw::kStacksTruncatedUnwind);
-      break;
-    default: store.count(raw::kStacksTruncatedUnwind); break;
-  }
-  // Our own frames (this function, the heap core, the interposer) are left out wherever
-  // they are, as the signal handler and the event recorder do.
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < result.depth; ++i) {
-    if (!is_profiler_code(pcs[i])) pcs[kept++] = pcs[i];
-  }
+  // Our own frames (this function, the heap core, the interposer) are left out.
+  uint32_t kept = finish_unwind(store, result, pcs);
   uint32_t stack_id = 0;
   if (kept > 0) {
     pcs[0] -= 1;  // a return address: step back into the call

@@ -11,6 +11,7 @@
 #include "preload/stack_memory.h"
 #include "preload/stack_table.h"
 #include "preload/thread_state.h"
+#include "preload/unwind_outcome.h"
 
 namespace cxxprof {
 namespace {
@@ -18,16 +19,6 @@ namespace {
 // Bytes below the interrupted stack pointer that may hold live data (x86-64 red zone);
 // the unwinder never needs them, but a leaf's CFA rule can point there.
 constexpr uint64_t kRedZone = 128;
-
-// Drops frames that are ours: the interrupted PC can be inside an interposer or our
-// thread-start wrapper, and the program's stack must read as if we were not there.
-uint32_t remove_profiler_frames(uint64_t* pcs, uint32_t depth) {
-  uint32_t kept = 0;
-  for (uint32_t i = 0; i < depth; ++i) {
-    if (!is_profiler_code(pcs[i])) pcs[kept++] = pcs[i];
-  }
-  return kept;
-}
 
 void handle_sigprof(int, siginfo_t* info, void* context) {
   int saved_errno = errno;
@@ -119,16 +110,7 @@ void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_
   uint64_t pcs[raw::kMaxStackDepth];
   unwind::UnwindResult result =
       unwind::unwind_stack(current_module_set(), registers, memory, pcs, raw::kMaxStackDepth);
-  switch (result.stop) {
-    case unwind::StopReason::kEndOfStack: break;
-    case unwind::StopReason::kMaxDepth: store.count(raw::kStacksTruncatedDepth); break;
-    case unwind::StopReason::kNoModule:
-      request_module_refresh();
-      store.count(raw::kStacksTruncatedUnwind);
-      break;
-    default: store.count(raw::kStacksTruncatedUnwind); break;
-  }
-  uint32_t depth = remove_profiler_frames(pcs, result.depth);
+  uint32_t depth = finish_unwind(store, result, pcs);
   uint32_t stack = depth > 0 ? intern_stack(store, pcs, depth) : 0;
   int64_t values[2] = {value0, value1};
   add_sample(store, raw::make_sample_key(kind, thread_slot, stack, 0), values, 2);
