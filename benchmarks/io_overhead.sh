@@ -8,8 +8,8 @@
 #    CPU ns per read of each configuration, and what each adds to the plain run:
 #      plain          the program alone
 #      idle thread    the program with a second, idle thread: glibc then takes its
-#                     cancellable system-call path, as in every process the profiler runs
-#                     in (its service thread) -- a cost of any profile, not of --io
+#                     cancellable system-call path, as in any multi-threaded program (the
+#                     profiler adds a thread only for --wall or CXXDEBUG timers)
 #      --cpu          the profiler active without the I/O profile (interposers idle)
 #      --io           the I/O profile at its default rate
 #      --io=1         every call recorded (stack, labels), for reference

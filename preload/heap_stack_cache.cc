@@ -57,8 +57,9 @@ bool recording_read(void* context, uint64_t address, uint64_t* value) {
   auto* reader = static_cast<RecordingReader*>(context);
   if (!reader->inner.read_word(reader->inner.context, address, value)) return false;
   const uint64_t v = *value;
+  unwind::CodeModule located;
   const bool decides = (v >= reader->stack_low && v < reader->stack_high) ||
-                       unwind::find_module(*reader->modules, v) != nullptr;
+                       unwind::locate_module(*reader->modules, v, &located) != nullptr;
   if (!decides) return true;
   if (reader->count < kMaxChecks) {
     reader->words[reader->count++] = Word{address, v};

@@ -3,7 +3,8 @@
 // The constructor runs before the program's own constructors and main (LD_PRELOAD objects
 // are initialized right after their dependencies). It reads CXXPROF_* (common/config),
 // creates the raw store, records the loaded modules, installs the SIGPROF handler, arms a
-// CPU timer for every thread that already exists, and starts the service thread.
+// CPU timer for every thread that already exists, and starts the service thread if the
+// wall profile or CXXDEBUG needs it.
 //
 // CXXDEBUG (preload/diagnostics.h) works with or without profiles. A process that records
 // no profile but runs diagnostics (CXXPROF_CPU=0, a --no-follow descendant, or LD_PRELOAD
@@ -31,6 +32,7 @@
 #include "preload/service_thread.h"
 #include "preload/startup_hooks.h"
 #include "preload/thread_state.h"
+#include "preload/vfork_child.h"
 
 extern char* program_invocation_short_name;
 
@@ -106,8 +108,9 @@ bool start_profiling(bool existing_threads) {
     arm_cpu_timer_for_current_thread(main_thread, state.cpu_period_ns);
     if (existing_threads) for_each_thread(&arm_existing_thread, nullptr);
   }
-  if (!start_service_thread(real_pthread_create())) {
-    write_diagnostic("cannot start the service thread; wall profile and dlopen tracking off");
+  // Only for work that needs it: see service_thread.h for why a thread of ours is avoided.
+  if (service_thread_needed() && !start_service_thread(real_pthread_create())) {
+    write_diagnostic("cannot start the service thread; wall profile and CXXDEBUG timers off");
   }
   return true;
 }
@@ -142,6 +145,9 @@ bool is_dormant_descendant(const Config& config) {
 }
 
 __attribute__((constructor)) void cxxprof_library_init() {
+  // First: every later atfork child handler (child_after_fork) and every cache filled
+  // from here on relies on knowing whether it runs in a vfork child.
+  track_process_pid();
   ProfilerState& state = profiler();
   config_init(&state.config);
   config_from_environment(&state.config, &lookup_environment, &warn_line, nullptr);
@@ -179,7 +185,8 @@ __attribute__((constructor)) void cxxprof_library_init() {
 __attribute__((destructor)) void cxxprof_library_fini() {
   ProfilerState& state = profiler();
   if (!state.active.load(std::memory_order_acquire)) return;
-  // A last scan catches objects loaded since the service thread's last look.
+  // A last scan records objects loaded since the start that no stack reached (harmless:
+  // those a stack reached were recorded then).
   refresh_modules(state.store, false);
   state.store.mark_exit();
   finish_diagnostics();

@@ -2,27 +2,45 @@
 
 #include <climits>
 #include <cstring>
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
-#include <linux/futex.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "preload/profiler_state.h"
 
 namespace cxxprof {
 namespace {
 
 constexpr uint32_t kMaxObjects = 4096;
 
-const unwind::ModuleSet kEmptySet{nullptr, 0};
+const unwind::ModuleSet kEmptySet{nullptr, 0, &locate_loaded_module};
 std::atomic<const unwind::ModuleSet*> g_module_set{&kEmptySet};
 std::atomic<bool> g_scanning{false};
-std::atomic<uint32_t> g_refresh_requested{0};
+// Orders module entries: scans and objects located later alike (raw_format.h: a reader
+// prefers the newest entry for an address).
+std::atomic<uint64_t> g_sequence{0};
 unsigned long long g_last_adds = ~0ull;
 unsigned long long g_last_subs = ~0ull;
 std::atomic<uint64_t> g_self_start{0};
 std::atomic<uint64_t> g_self_limit{0};
+
+// The objects of the process's first scan (loaded at start-up: never unloaded), by the
+// start of their code. Later scans mark every other object may_unload. Inherited by a
+// forked child, which has the same start-up objects.
+constexpr uint32_t kMaxStartupObjects = 1024;
+uint64_t g_startup_code[kMaxStartupObjects];
+uint32_t g_startup_count = 0;
+bool g_startup_known = false;
+
+bool loaded_at_startup(uint64_t code_start) {
+  for (uint32_t i = 0; i < g_startup_count; ++i) {
+    if (g_startup_code[i] == code_start) return true;
+  }
+  return false;
+}
 
 // Scratch space for one scan, in memory of our own (no malloc: the program's allocator may
 // be interposed by us later, and this runs from the exit path too).
@@ -104,6 +122,8 @@ void copy_vdso(const RawStore& store, uint64_t start, uint64_t limit) {
 }
 
 // Appends a raw ModuleEntry unless an identical one (same range, bias and path) exists.
+// Async-signal-safe (note_located_object calls it from the SIGPROF handler): reads of
+// the object's headers, getcwd (a system call when given a buffer), the lock-free table.
 void record_module(const RawStore& store, const dl_phdr_info* info, uint64_t sequence) {
   uint64_t start, limit, file_offset;
   address_range(info, &start, &limit, &file_offset);
@@ -162,6 +182,30 @@ void record_module(const RawStore& store, const dl_phdr_info* info, uint64_t seq
   entry.ready.store(1, std::memory_order_release);
 }
 
+// Objects note_located_object recorded already, so a stack that passes through a
+// dlopened object searches the store's module table once, not on every sample: a small
+// direct-mapped cache of tags (code start, link map, profiler generation: a forked
+// child's new store starts empty).
+constexpr uint32_t kNotedCacheSize = 64;
+std::atomic<uint64_t> g_noted[kNotedCacheSize];
+
+void note_located_object(const RawStore& store, const link_map* map,
+                         const ElfW(Phdr)* program_headers, unsigned count, uint64_t code_start) {
+  const uint64_t generation = profiler().generation.load(std::memory_order_relaxed);
+  uint64_t tag = (code_start ^ reinterpret_cast<uint64_t>(map) * 0x9e3779b97f4a7c15u) +
+                 generation * 0xc2b2ae3d27d4eb4fu;
+  if (tag == 0) tag = 1;
+  std::atomic<uint64_t>& noted = g_noted[(tag >> 32) % kNotedCacheSize];
+  if (noted.load(std::memory_order_relaxed) == tag) return;
+  dl_phdr_info info{};
+  info.dlpi_addr = map->l_addr;
+  info.dlpi_name = map->l_name;
+  info.dlpi_phdr = program_headers;
+  info.dlpi_phnum = ElfW(Half)(count);
+  record_module(store, &info, g_sequence.fetch_add(1, std::memory_order_relaxed) + 1);
+  noted.store(tag, std::memory_order_relaxed);
+}
+
 struct ScanContext {
   const RawStore* store;
   ScanScratch* scratch;
@@ -175,7 +219,12 @@ int scan_object(dl_phdr_info* info, size_t, void* data) {
   if (scratch->count < kMaxObjects &&
       unwind::describe_code_module(info->dlpi_addr, info->dlpi_phdr, info->dlpi_phnum,
                                    &scratch->code[scratch->count])) {
-    const unwind::CodeModule& m = scratch->code[scratch->count];
+    unwind::CodeModule& m = scratch->code[scratch->count];
+    if (!g_startup_known) {
+      if (g_startup_count < kMaxStartupObjects) g_startup_code[g_startup_count++] = m.start;
+    } else {
+      m.may_unload = !loaded_at_startup(m.start);
+    }
     uint64_t self = reinterpret_cast<uint64_t>(&scan_object);
     // Only libcxxprof.so is "profiler code". When the core is linked into a program (unit
     // tests, benchmarks) the main executable is the program's own code.
@@ -216,6 +265,7 @@ void publish(const ScanScratch& scratch) {
   }
   set->modules = modules;
   set->count = n;
+  set->locate = &locate_loaded_module;
   // Older sets are never freed: a signal handler in another thread may still be reading
   // one. Rescans happen only when objects are loaded or unloaded, so this stays small.
   g_module_set.store(set, std::memory_order_release);
@@ -233,9 +283,9 @@ void refresh_modules(const RawStore& store, bool force) {
     static ScanScratch* scratch = static_cast<ScanScratch*>(map_pages(sizeof(ScanScratch)));
     if (scratch != nullptr) {
       scratch->count = 0;
-      static uint64_t sequence = 0;
-      ScanContext context{&store, scratch, ++sequence};
+      ScanContext context{&store, scratch, g_sequence.fetch_add(1, std::memory_order_relaxed) + 1};
       dl_iterate_phdr(&scan_object, &context);
+      g_startup_known = true;
       publish(*scratch);
       g_last_adds = counters[0];
       g_last_subs = counters[1];
@@ -246,7 +296,6 @@ void refresh_modules(const RawStore& store, bool force) {
 
 void reset_module_tracker_after_fork() {
   g_scanning.store(false, std::memory_order_release);
-  g_refresh_requested.store(0, std::memory_order_relaxed);
 }
 
 const unwind::ModuleSet& current_module_set() {
@@ -258,17 +307,31 @@ bool is_profiler_code(uint64_t pc) {
          pc < g_self_limit.load(std::memory_order_relaxed);
 }
 
-void request_module_refresh() {
-  if (g_refresh_requested.exchange(1, std::memory_order_acq_rel) == 0) {
-    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&g_refresh_requested), FUTEX_WAKE_PRIVATE,
-            1, nullptr, nullptr, 0);
+bool locate_loaded_module(uint64_t pc, unwind::CodeModule* module) {
+  dl_find_object found;
+  if (_dl_find_object(reinterpret_cast<void*>(pc), &found) != 0) return false;
+  // The program headers: the loader maps an object's first page (ELF header included) at
+  // the start of its mapping, as every linker lays objects out. Anything else is refused.
+  const auto map_start = reinterpret_cast<uint64_t>(found.dlfo_map_start);
+  const auto map_end = reinterpret_cast<uint64_t>(found.dlfo_map_end);
+  if (map_end < map_start || map_end - map_start < sizeof(ElfW(Ehdr))) return false;
+  const auto* header = reinterpret_cast<const ElfW(Ehdr)*>(map_start);
+  if (std::memcmp(header->e_ident, ELFMAG, SELFMAG) != 0 ||
+      header->e_phentsize != sizeof(ElfW(Phdr)) || header->e_phoff > map_end - map_start ||
+      uint64_t(header->e_phnum) * sizeof(ElfW(Phdr)) > map_end - map_start - header->e_phoff) {
+    return false;
   }
+  const auto* program_headers = reinterpret_cast<const ElfW(Phdr)*>(map_start + header->e_phoff);
+  const link_map* map = found.dlfo_link_map;
+  if (!unwind::describe_code_module(map->l_addr, program_headers, header->e_phnum, module) ||
+      pc < module->start || pc >= module->limit) {
+    return false;
+  }
+  module->may_unload = true;
+  if (const RawStore* store = active_store()) {
+    note_located_object(*store, map, program_headers, header->e_phnum, module->start);
+  }
+  return true;
 }
-
-bool take_module_refresh_request() {
-  return g_refresh_requested.exchange(0, std::memory_order_acq_rel) != 0;
-}
-
-std::atomic<uint32_t>* module_refresh_futex() { return &g_refresh_requested; }
 
 }  // namespace cxxprof

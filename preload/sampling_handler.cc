@@ -104,14 +104,19 @@ unwind::Registers registers_from_context(const ucontext_t* context) {
   return r;
 }
 
-void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_slot,
-                   const unwind::Registers& registers, const unwind::MemoryReader& memory,
-                   int64_t value0, int64_t value1) {
+uint32_t capture_stack(const RawStore& store, const unwind::Registers& registers,
+                       const unwind::MemoryReader& memory) {
   uint64_t pcs[raw::kMaxStackDepth];
   unwind::UnwindResult result =
       unwind::unwind_stack(current_module_set(), registers, memory, pcs, raw::kMaxStackDepth);
   uint32_t depth = finish_unwind(store, result, pcs);
-  uint32_t stack = depth > 0 ? intern_stack(store, pcs, depth) : 0;
+  return depth > 0 ? intern_stack(store, pcs, depth) : 0;
+}
+
+void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_slot,
+                   const unwind::Registers& registers, const unwind::MemoryReader& memory,
+                   int64_t value0, int64_t value1) {
+  const uint32_t stack = capture_stack(store, registers, memory);
   int64_t values[2] = {value0, value1};
   add_sample(store, raw::make_sample_key(kind, thread_slot, stack, 0), values, 2);
 }

@@ -19,8 +19,11 @@ namespace cxxprof {
 bool install_sampling_handler();
 
 // Captures the stack of `registers` (unwinding with `memory`), drops our own frames, and
-// adds values to (kind, thread_slot, stack). Signal-safe; also used by the wall sampler
-// for blocked threads.
+// returns its id in the store (0: no frame). Signal-safe.
+uint32_t capture_stack(const RawStore& store, const unwind::Registers& registers,
+                       const unwind::MemoryReader& memory);
+
+// capture_stack, then adds values to (kind, thread_slot, stack). Signal-safe.
 void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_slot,
                    const unwind::Registers& registers, const unwind::MemoryReader& memory,
                    int64_t value0, int64_t value1);

@@ -1,23 +1,19 @@
 #include "preload/service_thread.h"
 
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
-#include <linux/futex.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
 #include "preload/thread_state.h"
 #include "preload/wall_sampler.h"
 
 namespace cxxprof {
 namespace {
-
-// How often loaded objects are checked for changes when nothing asks sooner.
-constexpr uint64_t kModulePollNs = 200 * 1000 * 1000;
 
 std::atomic<pid_t> g_service_tid{0};
 
@@ -48,14 +44,11 @@ uint64_t run_due_timers(uint64_t now, uint64_t deadline) {
   return deadline;
 }
 
-// Sleeps until `deadline` (CLOCK_MONOTONIC ns) or a module refresh request.
+// Sleeps until `deadline` (CLOCK_MONOTONIC ns).
 void wait_until(uint64_t deadline) {
-  uint64_t now = monotonic_ns();
-  if (deadline <= now) return;
-  uint64_t wait = deadline - now;
-  timespec timeout{time_t(wait / 1000000000u), long(wait % 1000000000u)};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(module_refresh_futex()), FUTEX_WAIT_PRIVATE, 0,
-          &timeout, nullptr, 0);
+  timespec until{time_t(deadline / 1000000000u), long(deadline % 1000000000u)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+  }
 }
 
 void* service_main(void*) {
@@ -64,33 +57,35 @@ void* service_main(void*) {
   g_service_tid.store(self, std::memory_order_release);
   ProfilerState& state = profiler();
   uint64_t next_wall = monotonic_ns();
-  uint64_t next_module_poll = next_wall + kModulePollNs;
   for (int i = 0; i < g_timer_count; ++i) g_timers[i].next_ns = next_wall + g_timers[i].period_ns;
   for (;;) {
     const RawStore* store = active_store();
     if (store == nullptr) return nullptr;  // profiling switched off (e.g. --no-follow child)
     uint64_t now = monotonic_ns();
-    if (take_module_refresh_request() || now >= next_module_poll) {
-      refresh_modules(*store, false);
-      next_module_poll = now + kModulePollNs;
-    }
-    if (state.wall_period_ns != 0 && now >= next_wall) {
-      wall_sample_tick(*store, self, state.wall_period_ns,
-                       state.generation.load(std::memory_order_relaxed));
-      next_wall += state.wall_period_ns;
-      // Far behind (stopped by a debugger, machine overloaded): skip, don't burst.
-      if (next_wall + 10 * state.wall_period_ns < monotonic_ns()) {
-        next_wall = monotonic_ns() + state.wall_period_ns;
+    uint64_t deadline = UINT64_MAX;
+    if (state.wall_period_ns != 0) {
+      if (now >= next_wall) {
+        wall_sample_tick(*store, self, state.wall_period_ns,
+                         state.generation.load(std::memory_order_relaxed));
+        next_wall += state.wall_period_ns;
+        // Far behind (stopped by a debugger, machine overloaded): skip, don't burst.
+        if (next_wall + 10 * state.wall_period_ns < monotonic_ns()) {
+          next_wall = monotonic_ns() + state.wall_period_ns;
+        }
       }
+      deadline = next_wall;
     }
-    uint64_t deadline = next_module_poll;
-    if (state.wall_period_ns != 0 && next_wall < deadline) deadline = next_wall;
     deadline = run_due_timers(monotonic_ns(), deadline);
+    if (deadline == UINT64_MAX) return nullptr;  // nothing to do (cannot happen: not started)
     wait_until(deadline);
   }
 }
 
 }  // namespace
+
+bool service_thread_needed() {
+  return profiler().wall_period_ns != 0 || g_timer_count != 0;
+}
 
 bool start_service_thread(PthreadCreateFunction create) {
   sigset_t all, previous;

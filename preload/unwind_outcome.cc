@@ -8,11 +8,6 @@ uint32_t finish_unwind(const RawStore& store, const unwind::UnwindResult& result
   switch (result.stop) {
     case unwind::StopReason::kEndOfStack: break;
     case unwind::StopReason::kMaxDepth: store.count(raw::kStacksTruncatedDepth); break;
-    case unwind::StopReason::kNoModule:
-      // Likely a library dlopened since the last scan: the service thread rescans.
-      request_module_refresh();
-      store.count(raw::kStacksTruncatedUnwind);
-      break;
     default: store.count(raw::kStacksTruncatedUnwind); break;
   }
   uint32_t kept = 0;

@@ -1,8 +1,7 @@
 // What every stack capture does after unwinding, in one place (the SIGPROF handler, the
-// event recorder, the heap's stack cache): count why the unwind stopped short, ask for a
-// module rescan when it met an unknown module, and drop our own frames (an interposer,
-// the handler's caller, the thread-start trampoline) so stacks read as if we were not
-// there. Async-signal-safe.
+// event recorder, the heap's stack cache): count why the unwind stopped short, and drop
+// our own frames (an interposer, the handler's caller, the thread-start trampoline) so
+// stacks read as if we were not there. Async-signal-safe.
 #pragma once
 
 #include <cstdint>

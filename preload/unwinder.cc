@@ -26,7 +26,7 @@ bool describe_code_module(uint64_t load_bias, const void* program_headers,
     }
   }
   if (limit <= start) return false;
-  *module = CodeModule{start, limit, load_bias, nullptr, 0, 0, 0};
+  *module = CodeModule{start, limit, load_bias, nullptr, 0, 0, 0, false};
   if (eh == nullptr || eh->p_memsz == 0) return true;
   // The readable segment that holds the header bounds every read of .eh_frame.
   for (unsigned i = 0; i < program_header_count; ++i) {
@@ -52,6 +52,14 @@ const CodeModule* find_module(const ModuleSet& modules, uint64_t pc) {
   if (low == 0) return nullptr;
   const CodeModule* module = &modules.modules[low - 1];
   return pc < module->limit ? module : nullptr;
+}
+
+const CodeModule* locate_module(const ModuleSet& modules, uint64_t pc, CodeModule* scratch) {
+  const CodeModule* module = find_module(modules, pc);
+  if ((module == nullptr || module->may_unload) && modules.locate != nullptr) {
+    module = modules.locate(pc, scratch) ? scratch : nullptr;
+  }
+  return module;
 }
 
 #if defined(__x86_64__)
@@ -203,7 +211,8 @@ UnwindResult unwind_stack(const ModuleSet& modules, const Registers& registers,
   for (;;) {
     const uint64_t pc = current.value[kRip];
     const uint64_t lookup_pc = interrupted ? pc : pc - 1;
-    const CodeModule* module = find_module(modules, lookup_pc);
+    CodeModule located;
+    const CodeModule* module = locate_module(modules, lookup_pc, &located);
     FdeInfo fde;
     FdeLookup found = module != nullptr ? find_fde(*module, lookup_pc, &fde) : FdeLookup::kNotFound;
     uint64_t cfa = 0;

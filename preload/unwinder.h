@@ -6,7 +6,9 @@
 // dl_iterate_phdr, which takes the loader lock inside a signal handler (§2.3). This
 // unwinder reads .eh_frame_hdr/.eh_frame of modules that the caller located beforehand
 // (outside the handler), interprets the CFA program of the one FDE covering each PC, and
-// reads stack memory only through a caller-supplied reader, so it never faults.
+// reads stack memory only through a caller-supplied reader, so it never faults. Objects
+// loaded after the set was made (dlopen) are located on demand through the set's
+// `locate` function (module_tracker.h: glibc's lock-free _dl_find_object).
 //
 // Async-signal-safe: no locks, no allocation, no syscalls, no global state. Bounded work:
 // at most max_depth frames, each a binary search plus one FDE's instructions (bounded).
@@ -53,12 +55,21 @@ struct CodeModule {
   // Zero when eh_frame_hdr is null. Filled by describe_code_module.
   uint64_t eh_segment_start;
   uint64_t eh_segment_limit;
+  // True for an object that can be unloaded (dlopened, not loaded at start-up): the
+  // entry may be stale, so the set's `locate` function is asked again each time.
+  bool may_unload;
 };
 
-// Modules sorted by `start`, non-overlapping. Immutable once published.
+// Finds the object that contains pc now and describes it into *module; false if no
+// loaded object contains pc. Async-signal-safe.
+using LocateFunction = bool (*)(uint64_t pc, CodeModule* module);
+
+// Modules sorted by `start`, non-overlapping. Immutable once published. `locate`, when
+// set, answers for every pc outside `modules` and for modules that may have been unloaded.
 struct ModuleSet {
   const CodeModule* modules;
   uint32_t count;
+  LocateFunction locate = nullptr;
 };
 
 enum class StopReason : uint8_t {
@@ -76,8 +87,13 @@ struct UnwindResult {
   StopReason stop;
 };
 
-// Finds the module containing pc, or null. Binary search.
+// Finds the module containing pc among modules.modules, or null. Binary search.
 const CodeModule* find_module(const ModuleSet& modules, uint64_t pc);
+
+// The module containing pc as the unwinder sees it: the set's entry, or what `locate`
+// says for a pc outside them or in a module that may have been unloaded (then written to
+// *scratch). Null if no loaded object contains pc.
+const CodeModule* locate_module(const ModuleSet& modules, uint64_t pc, CodeModule* scratch);
 
 // Unwinds from `registers` (rip and rsp must be known; others if available). pcs[0] is
 // registers.rip exactly (an interrupted instruction); pcs[1..] are return addresses of the
@@ -88,7 +104,8 @@ UnwindResult unwind_stack(const ModuleSet& modules, const Registers& registers,
                           const MemoryReader& memory, uint64_t* pcs, uint32_t max_depth);
 
 // Fills `module` from an object's program headers (as dl_iterate_phdr reports them).
-// Outside signal handlers only. Returns false if the object has no executable segment.
+// Only reads them: async-signal-safe while the object stays mapped. Returns false if the
+// object has no executable segment.
 bool describe_code_module(uint64_t load_bias, const void* program_headers,
                           unsigned program_header_count, CodeModule* module);
 

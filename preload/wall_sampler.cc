@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "preload/profiler_state.h"
 #include "preload/proc_files.h"
+#include "preload/sample_table.h"
 #include "preload/sampling_handler.h"
 #include "preload/stack_memory.h"
 #include "preload/thread_state.h"
@@ -95,9 +96,19 @@ void sample_thread(pid_t tid, void* data) {
   unwind::Registers registers{};
   registers.set(unwind::kRsp, uint64_t(fields[count - 2]));
   registers.set(unwind::kRip, uint64_t(fields[count - 1]));
+  const uint32_t stack = capture_stack(*tick.store, registers, checked_memory_reader());
+  // The stack was read while the thread may have woken up and called something else on
+  // the same stack memory: its frames would mix old and new calls. Keep the sample only
+  // if the thread is still blocked in the same call at the same place (same syscall,
+  // arguments, sp and pc).
+  char again[sizeof(text)];
+  if (read_text_file(path, again, sizeof(again)) <= 0 || std::strcmp(again, text) != 0) {
+    tick.store->count(raw::kWallThreadsSkipped);
+    return;
+  }
   uint32_t slot = slot_for_blocked_thread(tick, tid);
-  record_sample(*tick.store, raw::SampleKind::kWall, slot, registers, checked_memory_reader(),
-                1, int64_t(tick.period_ns));
+  const int64_t values[2] = {1, int64_t(tick.period_ns)};
+  add_sample(*tick.store, raw::make_sample_key(raw::SampleKind::kWall, slot, stack, 0), values, 2);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ TEST(MalformedTables, GarbageHeaderNeverCrashes) {
       for (int i = 1; i < 4; ++i) hdr[i] = encodings[random() % sizeof(encodings)];
     }
     const uint64_t base = reinterpret_cast<uint64_t>(hdr.data());
-    CodeModule module{base, base + hdr.size(), 0, hdr.data(), hdr.size(), base, base + hdr.size()};
+    CodeModule module{base, base + hdr.size(), 0, hdr.data(), hdr.size(), base, base + hdr.size(), false};
     ModuleSet set{&module, 1};
     Registers regs{};
     regs.set(kRip, base + random() % hdr.size());
