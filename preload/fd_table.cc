@@ -11,6 +11,7 @@
 #include "preload/io_paths.h"
 #include "preload/profiler_state.h"
 #include "preload/thread_state.h"
+#include "preload/vfork_child.h"
 
 namespace cxxprof {
 namespace {
@@ -90,6 +91,10 @@ FdLabel fd_label(const RawStore& store, int fd) {
   FdLabel label;
   if (unpack(entry, generation, &label)) return label;
   label = classify(store, fd);
+  // A vfork child classifies through its own descriptor table (it may have dup2'd
+  // something else onto this number before exec) but would cache into its parent's:
+  // what it learns is true for it only, so it is not kept.
+  if (in_vfork_child()) return label;
   // Only over what we read: if the descriptor was forgotten (closed, reused) meanwhile,
   // what we learned may be about the old object, and the next call classifies again.
   slot.compare_exchange_strong(entry, pack(label, generation), std::memory_order_relaxed);

@@ -7,7 +7,9 @@
 // creates, duplicates or closes descriptors (open, socket, pipe, dup2, close, fclose, ...)
 // only *forget* entries, so a number reused for another object is classified afresh; they
 // never write what they believe a descriptor is. That keeps the table right even when a
-// vfork child (sharing our memory) rearranges its own descriptors before exec.
+// vfork child (sharing our memory) rearranges its own descriptors before exec; and a
+// vfork child's own classifications, true of its descriptors only, are not cached
+// (preload/vfork_child.h).
 //
 // Bounded: a fixed table of kFdTableSize entries (only touched pages cost memory);
 // descriptors beyond it are classified on every recorded call, not cached.

@@ -9,6 +9,7 @@
 #include "preload/profiler_state.h"
 #include "preload/real_function.h"
 #include "preload/thread_state.h"
+#include "preload/vfork_child.h"
 
 namespace cxxprof {
 namespace {
@@ -27,6 +28,8 @@ void note_mask(int how, const sigset_t* set, void* caller) {
   if (store == nullptr) return;
   uint32_t generation = profiler().generation.load(std::memory_order_relaxed) + 1;
   if (t_counted_generation == generation) return;  // once per thread (and process)
+  // A vfork child's mask is its own process's, and this TLS and store are its parent's.
+  if (in_vfork_child()) return;
   t_counted_generation = generation;
   store->count(raw::kThreadsBlockedSigprof);
 }

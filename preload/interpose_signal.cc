@@ -2,12 +2,20 @@
 // samplers own SIGPROF, what the program installs is stored and reported back instead of
 // replacing our handler. Every other signal, and SIGPROF before we own it, goes straight
 // to libc. All of these are async-signal-safe, as sigaction is.
+//
+// A vfork child before exec (preload/vfork_child.h) shares our memory but not our signal
+// dispositions: storing its request would change its parent's SIGPROF action (a child
+// that resets every signal to SIG_DFL before exec, as spawners do, would leave the
+// parent to be killed by the next SIGPROF not sent by us). Its requests go to libc, for
+// its own dispositions, which exec resets anyway; what it is told was installed before is
+// the program's action, which is what it inherited without us.
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include "preload/program_sigprof.h"
 #include "preload/real_function.h"
+#include "preload/vfork_child.h"
 
 namespace cxxprof {
 namespace {
@@ -37,15 +45,32 @@ SignalHandler store_handler(SignalHandler handler, int flags) {
   return previous.sa_handler;
 }
 
-SignalHandler forward_or_store(RealFunction<SignalHandler (*)(int, SignalHandler)>& real,
-                               int signal_number, SignalHandler handler, int flags) {
-  if (signal_number == SIGPROF && sigprof_is_ours()) return store_handler(handler, flags);
+SignalHandler call_real(RealFunction<SignalHandler (*)(int, SignalHandler)>& real,
+                        int signal_number, SignalHandler handler) {
   auto function = real.get();
   if (function == nullptr) {
     errno = ENOSYS;
     return SIG_ERR;
   }
   return function(signal_number, handler);
+}
+
+SignalHandler forward_or_store(RealFunction<SignalHandler (*)(int, SignalHandler)>& real,
+                               int signal_number, SignalHandler handler, int flags) {
+  if (signal_number != SIGPROF || !sigprof_is_ours()) {
+    return call_real(real, signal_number, handler);
+  }
+  if (!in_vfork_child()) return store_handler(handler, flags);
+  const SignalHandler previous = program_sigprof_action().sa_handler;
+  return call_real(real, signal_number, handler) == SIG_ERR ? SIG_ERR : previous;
+}
+
+// sigaction(SIGPROF) in a vfork child: see the top of this file.
+int vfork_child_sigaction(const struct sigaction* action, struct sigaction* old_action) {
+  const struct sigaction program = program_sigprof_action();
+  if (action != nullptr && real_sigaction(SIGPROF, action, nullptr) != 0) return -1;
+  if (old_action != nullptr) *old_action = program;
+  return 0;
 }
 
 }  // namespace
@@ -59,6 +84,7 @@ extern "C" __attribute__((visibility("default"))) int sigaction(int signal_numbe
   if (signal_number != SIGPROF || !sigprof_is_ours()) {
     return real_sigaction(signal_number, action, old_action);
   }
+  if (in_vfork_child()) return vfork_child_sigaction(action, old_action);
   if (old_action != nullptr) *old_action = program_sigprof_action();
   if (action != nullptr) set_program_sigprof_action(*action);
   return 0;

@@ -2,6 +2,7 @@
 
 #include "preload/raw_store.h"
 #include "preload/thread_state.h"
+#include "preload/vfork_child.h"
 
 namespace cxxprof {
 namespace {
@@ -31,6 +32,9 @@ const char* block_reason_name(BlockReason reason) {
 
 ThreadActivity* current_activity() {
   if (t_activity != nullptr) return t_activity;
+  // A vfork child would claim a slot under its own tid and publish it in the TLS it
+  // shares with its parent's thread (preload/vfork_child.h): it tracks nothing instead.
+  if (in_vfork_child()) return nullptr;
   const int32_t tid = current_tid();
   // Start at a tid-dependent slot so threads rarely contend for the same one.
   for (uint32_t i = 0; i < kMaxThreadActivities; ++i) {

@@ -36,7 +36,8 @@ struct ThreadActivity {
 
 inline constexpr uint32_t kMaxThreadActivities = 4096;
 
-// The calling thread's slot (claimed on first use); null if the table is full.
+// The calling thread's slot (claimed on first use); null if the table is full, or in a
+// vfork child when its parent's thread has no slot yet (preload/vfork_child.h).
 ThreadActivity* current_activity();
 
 // Releases the calling thread's slot (thread exit).

@@ -5,6 +5,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "preload/vfork_child.h"
+
 namespace cxxprof {
 namespace {
 
@@ -16,8 +18,12 @@ ThreadState& current_thread() { return t_state; }
 
 int32_t current_tid() {
   ThreadState& state = t_state;
-  if (state.tid == 0) state.tid = int32_t(gettid());
-  return state.tid;
+  if (state.tid != 0) return state.tid;
+  const int32_t tid = int32_t(gettid());
+  // A vfork child shares this TLS with its parent's thread (preload/vfork_child.h): its
+  // tid cached here would become that thread's for good.
+  if (!in_vfork_child()) state.tid = tid;
+  return tid;
 }
 
 uint32_t claim_thread_slot(const RawStore& store, int32_t tid, const char* name) {
@@ -44,6 +50,11 @@ uint32_t current_thread_slot(const RawStore& store, uint32_t generation) {
   name[sizeof(name) - 1] = '\0';
   if (state.slot_generation != generation || state.slot == 0 ||
       std::strncmp(name, state.name, sizeof(name)) != 0) {
+    // A vfork child's events count as its parent thread's (same stack, same memory, and
+    // that thread is suspended meanwhile), under the slot it has. If it has none yet, the
+    // child must not claim one and publish it in the TLS it shares with that thread (nor
+    // fill the table, one claim per event): its events go to slot 0.
+    if (in_vfork_child()) return 0;
     // Claim before publishing in TLS: a nested signal sees either the old or the new slot.
     uint32_t slot = claim_thread_slot(store, current_tid(), name);
     std::memcpy(state.name, name, sizeof(name));

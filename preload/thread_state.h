@@ -35,11 +35,13 @@ struct ThreadState {
 
 ThreadState& current_thread();
 
-// The calling thread's kernel tid (cached). Signal-safe.
+// The calling thread's kernel tid (cached; never cached by a vfork child, whose TLS is
+// its parent thread's). Signal-safe.
 int32_t current_tid();
 
 // The store's thread slot for the calling thread, refreshing its name (prctl) so renamed
-// threads get a new slot. Signal-safe.
+// threads get a new slot; in a vfork child, its parent thread's slot, or 0 if that thread
+// has none. Signal-safe.
 uint32_t current_thread_slot(const RawStore& store, uint32_t generation);
 
 // Claims a new thread slot for (tid, name); slot 0 if the table is full. Signal-safe.
