@@ -85,7 +85,7 @@ all: $(LIB_PRELOAD) $(BIN_RUN) $(BIN_TOOL)
 DEB_PACKAGES := g++ make pkg-config binutils libdw-dev libelf-dev protobuf-compiler \
   libprotobuf-dev zlib1g-dev libgtest-dev libbenchmark-dev golang-go sqlite3 python3 procps \
   libc6-dbg clang libclang-rt-14-dev redis-server redis-tools \
-  libgoogle-perftools-dev libjemalloc-dev time
+  libgoogle-perftools-dev libjemalloc-dev time gzip xz-utils coreutils
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \

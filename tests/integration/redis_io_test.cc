@@ -4,11 +4,6 @@
 // under readQueryFromClient, socket writes under writeToClient, accepts under
 // acceptTcpHandler, the event loop's epoll_wait under aeMain. Loopback only, a few
 // thousand requests, well inside the harness timeout.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -17,34 +12,13 @@
 
 #include "tests/integration/harness.h"
 #include "tests/integration/io_samples.h"
+#include "tests/integration/loopback.h"
 #include "tests/integration/reports.h"
 
 namespace cxxprof_test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A loopback port nobody listens on right now.
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-CommandOptions within(std::chrono::milliseconds limit) {
-  CommandOptions options;
-  options.timeout = limit;
-  return options;
-}
 
 // Calls of `op` on sockets from stacks through `function`.
 double socket_calls(const std::vector<IoSample>& samples, const std::string& function,
