@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <pthread.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -44,8 +45,16 @@ uint32_t claim_thread_slot(const RawStore& store, int32_t tid, const char* name)
 
 uint32_t current_thread_slot(const RawStore& store, uint32_t generation) {
   ThreadState& state = t_state;
+  timespec now_ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now_ts);  // vDSO, a few ns; signal-safe
+  const uint64_t now = uint64_t(now_ts.tv_sec) * 1000000000u + uint64_t(now_ts.tv_nsec);
+  if (state.slot_generation == generation && state.slot != 0 &&
+      now - state.name_checked_ns < kThreadNameRecheckNs) {
+    return state.slot;
+  }
+  state.name_checked_ns = now;
   char name[raw::kThreadNameSize] = {};
-  // PR_GET_NAME is one cheap syscall; it catches pthread_setname_np and prctl renames.
+  // PR_GET_NAME catches pthread_setname_np and prctl renames.
   prctl(PR_GET_NAME, name, 0, 0, 0);
   name[sizeof(name) - 1] = '\0';
   if (state.slot_generation != generation || state.slot == 0 ||

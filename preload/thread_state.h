@@ -31,6 +31,8 @@ struct ThreadState {
   // State of this thread's random number generator (preload/event_sampling.h); 0 until
   // first use.
   uint64_t random_state;
+  // CLOCK_MONOTONIC_COARSE ns of the last name check (current_thread_slot).
+  uint64_t name_checked_ns;
 };
 
 ThreadState& current_thread();
@@ -39,10 +41,13 @@ ThreadState& current_thread();
 // its parent thread's). Signal-safe.
 int32_t current_tid();
 
-// The store's thread slot for the calling thread, refreshing its name (prctl) so renamed
-// threads get a new slot; in a vfork child, its parent thread's slot, or 0 if that thread
+// The store's thread slot for the calling thread, refreshing its name (prctl, at most
+// every kThreadNameRecheckNs) so renamed threads get a new slot; in a vfork child, its parent thread's slot, or 0 if that thread
 // has none. Signal-safe.
 uint32_t current_thread_slot(const RawStore& store, uint32_t generation);
+// How long a rename may go unnoticed: the name is a system call to read, and a program
+// recording every I/O call or lock wait (--io=1) would otherwise pay one per event.
+inline constexpr uint64_t kThreadNameRecheckNs = 4'000'000;
 
 // Claims a new thread slot for (tid, name); slot 0 if the table is full. Signal-safe.
 uint32_t claim_thread_slot(const RawStore& store, int32_t tid, const char* name);

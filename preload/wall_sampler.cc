@@ -65,6 +65,26 @@ void signal_running_thread(const TickContext& tick, pid_t tid) {
   syscall(SYS_rt_tgsigqueueinfo, tick.pid, tid, SIGPROF, &info);
 }
 
+// Parses /proc/T/syscall's "NR ARG1..ARG6 SP PC" (in a system call) or "-1 SP PC"
+// (blocked outside one) into the registers an unwind starts from.
+bool blocked_registers(const char* text, unwind::Registers* registers) {
+  const char* cursor = text;
+  int64_t number = 0;
+  if (!next_number(&cursor, 10, &number)) return false;
+  int64_t fields[8];
+  int count = 0;
+  while (count < 8 && next_number(&cursor, 16, &fields[count])) ++count;
+  if (count < 2) return false;
+  *registers = unwind::Registers{};
+  registers->set(unwind::kRsp, uint64_t(fields[count - 2]));
+  registers->set(unwind::kRip, uint64_t(fields[count - 1]));
+  return true;
+}
+
+// How often a blocked thread's stack is read again when the thread moved while it was
+// being read, before its tick is given up (counted as skipped).
+constexpr int kBlockedAttempts = 3;
+
 void sample_thread(pid_t tid, void* data) {
   const TickContext& tick = *static_cast<const TickContext*>(data);
   if (tid == tick.self_tid) return;
@@ -75,40 +95,30 @@ void sample_thread(pid_t tid, void* data) {
     tick.store->count(raw::kWallThreadsSkipped);  // exited meanwhile
     return;
   }
-  if (std::strncmp(text, "running", 7) == 0) {
-    signal_running_thread(tick, tid);
-    return;
+  for (int attempt = 0; attempt < kBlockedAttempts; ++attempt) {
+    if (std::strncmp(text, "running", 7) == 0) {
+      signal_running_thread(tick, tid);
+      return;
+    }
+    unwind::Registers registers;
+    if (!blocked_registers(text, &registers)) break;
+    const uint32_t stack = capture_stack(*tick.store, registers, checked_memory_reader());
+    // The stack was read while the thread may have woken up and called something else on
+    // the same stack memory: its frames would mix old and new calls. Keep the sample only
+    // if the thread is still blocked in the same call at the same place (same syscall,
+    // arguments, sp and pc); else start over from where it is now.
+    char again[sizeof(text)];
+    if (read_text_file(path, again, sizeof(again)) <= 0) break;  // exited meanwhile
+    if (std::strcmp(again, text) == 0) {
+      uint32_t slot = slot_for_blocked_thread(tick, tid);
+      const int64_t values[2] = {1, int64_t(tick.period_ns)};
+      add_sample(*tick.store, raw::make_sample_key(raw::SampleKind::kWall, slot, stack, 0),
+                 values, 2);
+      return;
+    }
+    std::memcpy(text, again, sizeof(text));
   }
-  // "NR ARG1..ARG6 SP PC" in a syscall, or "-1 SP PC" when blocked outside one.
-  const char* cursor = text;
-  int64_t number = 0;
-  if (!next_number(&cursor, 10, &number)) {
-    tick.store->count(raw::kWallThreadsSkipped);
-    return;
-  }
-  int64_t fields[8];
-  int count = 0;
-  while (count < 8 && next_number(&cursor, 16, &fields[count])) ++count;
-  if (count < 2) {
-    tick.store->count(raw::kWallThreadsSkipped);
-    return;
-  }
-  unwind::Registers registers{};
-  registers.set(unwind::kRsp, uint64_t(fields[count - 2]));
-  registers.set(unwind::kRip, uint64_t(fields[count - 1]));
-  const uint32_t stack = capture_stack(*tick.store, registers, checked_memory_reader());
-  // The stack was read while the thread may have woken up and called something else on
-  // the same stack memory: its frames would mix old and new calls. Keep the sample only
-  // if the thread is still blocked in the same call at the same place (same syscall,
-  // arguments, sp and pc).
-  char again[sizeof(text)];
-  if (read_text_file(path, again, sizeof(again)) <= 0 || std::strcmp(again, text) != 0) {
-    tick.store->count(raw::kWallThreadsSkipped);
-    return;
-  }
-  uint32_t slot = slot_for_blocked_thread(tick, tid);
-  const int64_t values[2] = {1, int64_t(tick.period_ns)};
-  add_sample(*tick.store, raw::make_sample_key(raw::SampleKind::kWall, slot, stack, 0), values, 2);
+  tick.store->count(raw::kWallThreadsSkipped);
 }
 
 }  // namespace
