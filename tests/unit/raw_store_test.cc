@@ -2,6 +2,8 @@
 // LD_PRELOAD), as heaptrack tests its core.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -179,6 +181,9 @@ TEST_F(RawStoreTest, ThreadSlotsFollowRenames) {
     uint32_t a = current_thread_slot(store, 1);
     EXPECT_EQ(current_thread_slot(store, 1), a);
     pthread_setname_np(pthread_self(), "second-name");
+    // The name is looked at again once kThreadNameRecheckNs have passed (on the coarse
+    // clock, whose tick can be as long as that again).
+    std::this_thread::sleep_for(std::chrono::nanoseconds(3 * kThreadNameRecheckNs));
     uint32_t b = current_thread_slot(store, 1);
     EXPECT_NE(a, b);
     EXPECT_STREQ(store.threads()[a].name, "first-name");
