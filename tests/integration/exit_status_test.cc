@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/all_profilers.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/reports.h"
 #include "tests/integration/stack_queries.h"
@@ -48,12 +49,17 @@ TEST_P(ExitStatusTest, PassedThroughAndProfileWritten) {
   TempDir dir;
   std::vector<std::string> program{fixture_path("exit_code"), "--burn", "300"};
   program.insert(program.end(), GetParam().args.begin(), GetParam().args.end());
-  const CommandResult r = run_profiled({"--cpu", "-o", dir / "prof"}, program);
+  // Every profiler at once: however the program ends, each profile is written.
+  std::vector<std::string> options = every_profiler();
+  options.insert(options.end(), {"-o", dir / "prof"});
+  const CommandResult r = run_profiled(options, program);
   // Exited (not itself killed) with the status a shell would show for the program.
   ASSERT_TRUE(r.exited()) << r.describe();
   EXPECT_EQ(r.exit_code(), GetParam().launcher_status) << r.describe();
   EXPECT_NE(r.out.find("burn checksum="), std::string::npos) << "program output lost\n" << r.describe();
   expect_profile_with_burn(dir / "prof/cpu.pb.gz");
+  EveryProfile profiles;
+  EXPECT_TRUE(read_every_profile(dir / "prof", &profiles)) << r.describe();
 }
 
 INSTANTIATE_TEST_SUITE_P(Endings, ExitStatusTest,

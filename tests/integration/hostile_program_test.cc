@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/all_profilers.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/report_parsers.h"
 #include "tests/integration/reports.h"
@@ -22,15 +23,17 @@ TEST_P(HostileProgram, RunsExactlyAsWithoutTheProfiler) {
   const CommandResult plain = run_command(program);
   ASSERT_FALSE(plain.timed_out) << plain.describe();
   TempDir dir;
-  const CommandResult profiled =
-      run_profiled({"--cpu", "--wall", "-q", "-o", dir / "prof"}, program);
+  // Under every profiler at once: each one's interposers meet the hostile behaviour.
+  std::vector<std::string> options = every_profiler();
+  options.insert(options.end(), {"-q", "-o", dir / "prof"});
+  const CommandResult profiled = run_profiled(options, program);
   EXPECT_EQ(profiled.out, plain.out) << profiled.describe();
   EXPECT_EQ(profiled.err, plain.err) << profiled.describe();
   const int expected = plain.exited() ? plain.exit_code() : 128 + plain.term_signal();
   EXPECT_EQ(profiled.exit_code(), expected) << plain.describe() << "\n" << profiled.describe();
-  ASSERT_TRUE(path_exists(dir / "prof/cpu.pb.gz")) << profiled.describe();
-  std::vector<Stack> stacks;
-  EXPECT_TRUE(our_collapsed(dir / "prof/cpu.pb.gz", "cpu", false, &stacks));
+  EveryProfile profiles;
+  EXPECT_TRUE(read_every_profile(dir / "prof", &profiles)) << profiled.describe();
+  EXPECT_TRUE(no_profiler_threads(dir / "prof"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
