@@ -7,9 +7,13 @@
 //   - BM_MallocFreeSampled: the default rate (512 KiB): the unsampled fast paths, plus
 //     one sample per ~2000 pairs of 256 bytes;
 //   - BM_MallocFreeRateOne: every allocation a sample (stack cache warm).
-// benchmarks/heap_overhead.sh also runs BM_MallocFreePlain with libcxxprof.so preloaded
-// (CXXPROF_HEAP set): the whole interposer, loaded vs not. Figures go in closing notes,
-// never in test assertions.
+//   - BM_MallocFreeRing: the malloc storm's pattern in one thread (random sizes of
+//     1..512 bytes, the last 64 blocks kept live), no hooks: with the library preloaded
+//     it measures the interposers on addresses that move, where the free filter's and
+//     the tables' cache footprint shows (a pair on one address keeps them all in L1).
+// benchmarks/heap_overhead.sh also runs BM_MallocFreePlain and BM_MallocFreeRing with
+// libcxxprof.so preloaded (CXXPROF_HEAP set): the whole interposer, loaded vs not.
+// Figures go in closing notes, never in test assertions.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -59,6 +63,24 @@ void BM_MallocFreePlain(benchmark::State& state) {
   for (auto _ : state) pair(size, false);
 }
 BENCHMARK(BM_MallocFreePlain)->Arg(32)->Arg(256);
+
+void BM_MallocFreeRing(benchmark::State& state) {
+  constexpr int kLive = 64;
+  void* live[kLive] = {};
+  uint64_t x = 0x9e3779b97f4a7c15u;
+  int slot = 0;
+  for (auto _ : state) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    std::free(live[slot]);
+    live[slot] = std::malloc(1 + (x & 511));
+    benchmark::DoNotOptimize(live[slot]);
+    slot = (slot + 1) & (kLive - 1);
+  }
+  for (void* p : live) std::free(p);
+}
+BENCHMARK(BM_MallocFreeRing);
 
 void run_with_hooks(benchmark::State& state, uint64_t rate) {
   cxxprof::heap::start_heap_profile_for(bench_store(), rate);

@@ -11,8 +11,9 @@
 #    (user+sys, so that other load on the machine counts less than in wall time), the
 #    median of the per-run ratios, and the peak RSS of each side (the memory the
 #    profiler adds: its tables, the raw store's touched pages).
-# 2. BM_MallocFreePlain of build/bench/heap_fast_path_bench with and without the library
-#    preloaded: ns per malloc/free pair through the real interposers.
+# 2. BM_MallocFreePlain and BM_MallocFreeRing (the storm's pattern in one thread) of
+#    build/bench/heap_fast_path_bench with and without the library preloaded: ns per
+#    malloc/free pair through the real interposers, median of repetitions.
 # A report, not a test: no ratio fails it (DESIGN.md §7); only a run that fails does.
 set -euo pipefail
 
@@ -99,8 +100,12 @@ if "heaptrack" in rows[0]:
 EOF
 
 if [[ -x $bench ]]; then
-  echo "malloc+free pair (BM_MallocFreePlain), library not loaded / loaded at the default rate / RATE=1:"
-  "$bench" --benchmark_filter=BM_MallocFreePlain --benchmark_min_time=0.5 2>/dev/null | grep BM_ || true
-  $(preloaded 524288 "$scratch/b1") "$bench" --benchmark_filter=BM_MallocFreePlain --benchmark_min_time=0.5 2>/dev/null | grep BM_ | sed 's/^/  preloaded /' || true
-  $(preloaded 1 "$scratch/b2") "$bench" --benchmark_filter=BM_MallocFreePlain --benchmark_min_time=0.5 2>/dev/null | grep BM_ | sed 's/^/  RATE=1    /' || true
+  echo "malloc+free pair (BM_MallocFreePlain, BM_MallocFreeRing), median of 5, library not loaded / loaded at the default rate / RATE=1:"
+  pairs() {
+    "$@" --benchmark_filter='BM_MallocFree(Plain|Ring)' --benchmark_min_time=0.2 \
+      --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null | grep '_median' || true
+  }
+  pairs "$bench" | sed 's/^/  not loaded /'
+  pairs $(preloaded 524288 "$scratch/b1") "$bench" | sed 's/^/  preloaded  /'
+  pairs $(preloaded 1 "$scratch/b2") "$bench" | sed 's/^/  RATE=1     /'
 fi

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "preload/heap_filter.h"
+
 namespace cxxprof::heap {
 
 alignas(4096) char g_arena[kArenaSize];
@@ -25,6 +27,9 @@ void* arena_allocate(size_t size, size_t alignment) {
     if (end > kArenaSize) return nullptr;
     if (g_used.compare_exchange_weak(used, end, std::memory_order_relaxed)) {
       std::memcpy(g_arena + start - sizeof(size_t), &size, sizeof(size_t));
+      // Room for a pin per block: blocks take at least 16 bytes of the arena.
+      static_assert(kMaxPinned >= kArenaSize / 16);
+      if (!filter_pin(g_arena + start)) return nullptr;
       return g_arena + start;
     }
   }

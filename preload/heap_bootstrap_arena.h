@@ -4,8 +4,10 @@
 //
 // A bump allocator over a static array: blocks are zeroed (never reused), never freed
 // (free of an arena block does nothing), and recognized by address, so free and realloc
-// can tell them apart from the real allocator's blocks with one comparison.
-// Async-signal-safe (one compare-exchange); exhaustion returns null.
+// can tell them apart from the real allocator's blocks with one comparison. Every block
+// is also pinned in the free filter (preload/heap_filter.h) before it is handed out, so
+// that free's fast path sends it to the slow path, which makes that comparison.
+// Async-signal-safe (compare-exchanges); exhaustion returns null.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +17,8 @@ namespace cxxprof::heap {
 
 inline constexpr size_t kArenaSize = 64 * 1024;
 
-extern char g_arena[kArenaSize];
+// Hidden: the free fast path addresses it PC-relative, not through the GOT.
+extern char g_arena[kArenaSize] __attribute__((visibility("hidden")));
 
 inline bool in_bootstrap_arena(const void* pointer) {
   return reinterpret_cast<uintptr_t>(pointer) - reinterpret_cast<uintptr_t>(g_arena) < kArenaSize;

@@ -9,22 +9,37 @@
 namespace cxxprof::heap {
 namespace {
 
-// Each thread adds its changes to the shared estimate in batches of at least this many
-// bytes, so that threads allocating at RATE=1 do not all write one cache line; a sample
-// of the default rate stands for more than this and goes in at once.
-// Below kSmallHeap of estimated live heap, every change goes in at once: batches would
-// blur a small heap's peak.
-constexpr int64_t kBatchBytes = 64 * 1024;
-constexpr int64_t kSmallHeap = 4 * 1024 * 1024;
-__thread int64_t t_pending_estimate __attribute__((tls_model("initial-exec")));
+// Each thread adds its changes to the shared estimate in batches, so that threads
+// allocating at RATE=1 do not all write one cache line (two threads of a malloc storm
+// spent a sixth of their time passing it back and forth). A batch is 1/64 of the
+// estimate the next snapshot waits for, so it blurs a peak by that fraction per thread at
+// most, within [kMinBatchBytes, kMaxBatchBytes]; a sample of the default rate stands for
+// more than the largest batch and goes in at once.
+constexpr int64_t kMinBatchBytes = 4 * 1024;
+constexpr int64_t kMaxBatchBytes = 64 * 1024;
+constexpr int kBatchFractionShift = 6;
 
-std::atomic<int64_t> g_live_estimate{0};
+// On a cache line of its own (padded: the linker may place anything right after it):
+// every thread's batches go into it, while the values below, and the heap profile's
+// settings the free fast path reads, change only at snapshots or start-up.
+struct alignas(64) LiveEstimate {
+  std::atomic<int64_t> bytes{0};
+  char padding[64 - sizeof(std::atomic<int64_t>)];
+};
+LiveEstimate g_live_estimate_line;
+std::atomic<int64_t>& g_live_estimate = g_live_estimate_line.bytes;
 // A snapshot is due once the estimate exceeds this.
-std::atomic<int64_t> g_next_snapshot{0};
+alignas(64) std::atomic<int64_t> g_next_snapshot{0};
 std::atomic<bool> g_snapshot_running{false};
 uint64_t g_rate = 0;
 // What the marker sample holds (written by the snapshotting thread only).
 int64_t g_marker[3] = {0, 0, 0};
+
+int64_t batch_for(int64_t next_snapshot) {
+  const int64_t batch = next_snapshot >> kBatchFractionShift;
+  if (batch < kMinBatchBytes) return kMinBatchBytes;
+  return batch > kMaxBatchBytes ? kMaxBatchBytes : batch;
+}
 
 int64_t margin_above(int64_t estimate) {
   const int64_t relative = estimate / 32;
@@ -69,19 +84,22 @@ void take_snapshot(const RawStore& store, const SiteTable& sites, int64_t estima
 
 }  // namespace
 
+__thread int64_t t_pending_estimate __attribute__((tls_model("initial-exec")));
+// batch_for(g_next_snapshot); next to it (read by every sampled allocation and free).
+std::atomic<int64_t> g_peak_batch{kMinBatchBytes};
+
 void peak_reset(uint64_t rate) {
   g_rate = rate;
   g_live_estimate.store(0, std::memory_order_relaxed);
   g_next_snapshot.store(0, std::memory_order_relaxed);
+  g_peak_batch.store(kMinBatchBytes, std::memory_order_relaxed);
   g_snapshot_running.store(false, std::memory_order_relaxed);
   for (int64_t& value : g_marker) value = 0;
   t_pending_estimate = 0;
 }
 
-void peak_on_allocation(const RawStore& store, const SiteTable& sites, int64_t bytes) {
+void peak_flush_allocations(const RawStore& store, const SiteTable& sites) {
   int64_t& pending = t_pending_estimate;
-  pending += bytes;
-  if (pending < kBatchBytes && g_next_snapshot.load(std::memory_order_relaxed) >= kSmallHeap) return;
   const int64_t estimate = g_live_estimate.fetch_add(pending, std::memory_order_relaxed) + pending;
   pending = 0;
   if (estimate <= g_next_snapshot.load(std::memory_order_relaxed)) return;
@@ -90,15 +108,15 @@ void peak_on_allocation(const RawStore& store, const SiteTable& sites, int64_t b
   const int64_t now = g_live_estimate.load(std::memory_order_relaxed);
   if (now > g_next_snapshot.load(std::memory_order_relaxed)) {
     take_snapshot(store, sites, now);
-    g_next_snapshot.store(now + margin_above(now), std::memory_order_relaxed);
+    const int64_t next = now + margin_above(now);
+    g_next_snapshot.store(next, std::memory_order_relaxed);
+    g_peak_batch.store(batch_for(next), std::memory_order_relaxed);
   }
   g_snapshot_running.store(false, std::memory_order_release);
 }
 
-void peak_on_free(int64_t bytes) {
+void peak_flush_frees() {
   int64_t& pending = t_pending_estimate;
-  pending -= bytes;
-  if (pending > -kBatchBytes && g_next_snapshot.load(std::memory_order_relaxed) >= kSmallHeap) return;
   g_live_estimate.fetch_add(pending, std::memory_order_relaxed);
   pending = 0;
 }

@@ -10,9 +10,9 @@
 //
 // Precision, documented in cxxprof-run(1): the margin is 1/32 of the snapshot's
 // estimate (at least RATE bytes), so the snapshot kept is within about 3% of the
-// largest estimate reached; each thread adds to the estimate in batches of 64 KiB (so
-// threads allocating at RATE=1 do not contend), which can delay a snapshot by that much
-// per thread; figures are copied site by site while other threads go on, so the view
+// largest estimate reached; each thread adds to the estimate in batches (so threads
+// allocating at RATE=1 do not contend) of 1/64 of the next snapshot's threshold, between
+// 4 KiB and 64 KiB, which can delay a snapshot by that much per thread; figures are copied site by site while other threads go on, so the view
 // spans the few microseconds the copy takes. The estimate itself is a sampling estimate
 // (exact at RATE=1).
 //
@@ -23,6 +23,7 @@
 // Async-signal-safe: atomics only; a snapshot that cannot start returns at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "preload/heap_site_table.h"
@@ -33,11 +34,28 @@ namespace cxxprof::heap {
 // Forgets the estimate and the snapshot (start, fork child).
 void peak_reset(uint64_t rate);
 
+// The calling thread's changes not yet added to the shared estimate, and the batch size
+// at which they are (inline below: at RATE=1 every allocation and free comes here).
+extern __thread int64_t t_pending_estimate __attribute__((tls_model("initial-exec")));
+extern std::atomic<int64_t> g_peak_batch __attribute__((visibility("hidden")));
+
+// Adds the calling thread's pending changes to the estimate; may take a snapshot.
+void peak_flush_allocations(const RawStore& store, const SiteTable& sites);
+void peak_flush_frees();
+
 // A tracked sampled allocation standing for `bytes` became live; may take a snapshot.
-void peak_on_allocation(const RawStore& store, const SiteTable& sites, int64_t bytes);
+inline void peak_on_allocation(const RawStore& store, const SiteTable& sites, int64_t bytes) {
+  int64_t& pending = t_pending_estimate;
+  pending += bytes;
+  if (pending >= g_peak_batch.load(std::memory_order_relaxed)) peak_flush_allocations(store, sites);
+}
 
 // A tracked sampled allocation standing for `bytes` was freed.
-void peak_on_free(int64_t bytes);
+inline void peak_on_free(int64_t bytes) {
+  int64_t& pending = t_pending_estimate;
+  pending -= bytes;
+  if (pending <= -g_peak_batch.load(std::memory_order_relaxed)) peak_flush_frees();
+}
 
 // The current estimate of live bytes (for tests and diagnostics).
 int64_t live_estimate();

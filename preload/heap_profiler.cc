@@ -7,8 +7,10 @@
 #include "common/heap_size_label.h"
 #include "common/raw_format.h"
 #include "common/text.h"
+#include "preload/heap_in_use.h"
 #include "preload/heap_peak.h"
 #include "preload/heap_sampling.h"
+#include "preload/heap_site_cache.h"
 #include "preload/heap_site_table.h"
 #include "preload/heap_stack_cache.h"
 #include "preload/heap_statistics.h"
@@ -31,7 +33,11 @@ constexpr uint64_t kRecheckBytes = uint64_t(1) << 20;
 // How long a thread's cached thread slot is trusted before its name is read again (a
 // prctl per sample would cost more than the rest of the sample at RATE=1).
 constexpr uint64_t kSlotRecheckNs = 4'000'000;
+// Samples between two looks at the clock: few at a sampling rate (so that a rename is
+// noticed within a few MiB of allocation), more at RATE=1, where even a vDSO clock read
+// every 16 allocations showed (1% of a malloc storm).
 constexpr uint32_t kSlotClockSamples = 16;
+constexpr uint32_t kSlotClockSamplesEvery = 256;
 // Live sampled allocations the table is sized for: as many as 64 GiB of live heap holds
 // at the rate, within [2^14, 2^20] (16 bytes each: at most 16 MiB at RATE=1).
 constexpr uint64_t kTrackedHeapBytes = uint64_t(64) << 30;
@@ -45,6 +51,7 @@ std::atomic<bool> g_tables_ready{false};
 // The filter is kept unless every allocation is sampled (RATE=1): see g_every_free_slow.
 std::atomic<bool> g_filter_in_use{true};
 const RawStore* g_store = nullptr;
+raw::SampleSlot* g_samples = nullptr;  // g_store's sample table, looked up once
 const raw::Header* g_tables_header = nullptr;  // the store the tables' sites belong to
 LiveTable g_live;
 SiteTable g_sites;
@@ -57,14 +64,27 @@ uint64_t coarse_ns() {
 
 // The interposed functions leave errno as the real ones set it (DESIGN.md §2): the slow
 // paths make system calls (prctl, mmap via the stack table...) that may change it.
+// errno's address is kept per thread: __errno_location is a call into libc, twice per
+// pair at RATE=1 otherwise.
 class ErrnoKeeper {
  public:
-  ErrnoKeeper() : saved_(errno) {}
-  ~ErrnoKeeper() { errno = saved_; }
+  explicit ErrnoKeeper(ThreadHeapState& thread) : location_(errno_location(thread)), saved_(*location_) {}
+  ~ErrnoKeeper() { *location_ = saved_; }
 
  private:
+  static int* errno_location(ThreadHeapState& thread) {
+    if (__builtin_expect(thread.errno_location == nullptr, 0)) thread.errno_location = &errno;
+    return thread.errno_location;
+  }
+  int* location_;
   int saved_;
 };
+
+// What a sampled allocation of `size` bytes stands for: expected_bytes, without the
+// floating point when every allocation is sampled.
+int64_t stands_for(uint64_t size, uint64_t rate) {
+  return rate <= 1 ? int64_t(size) : expected_bytes(size, rate);
+}
 
 // The store samples go to, if it is still the one the tables were made for: a forked
 // child abandons its parent's store and creates its own before the start hook resets
@@ -75,12 +95,11 @@ const RawStore* recording_store() {
   return store->header() == g_tables_header ? store : nullptr;
 }
 
-uint32_t thread_slot_for_sample(const RawStore& store) {
+uint32_t thread_slot_for_sample(const RawStore& store, uint64_t rate) {
   ThreadHeapState& thread = t_heap;
   const uint32_t generation = profiler().generation.load(std::memory_order_relaxed);
-  // The clock is read once per kSlotClockSamples samples only: at RATE=1 even a vDSO
-  // clock read per allocation shows.
-  if (thread.slot_generation == generation + 1 && ++thread.samples_since_clock < kSlotClockSamples) {
+  const uint32_t per_clock = rate <= 1 ? kSlotClockSamplesEvery : kSlotClockSamples;
+  if (thread.slot_generation == generation + 1 && ++thread.samples_since_clock < per_clock) {
     return thread.slot;
   }
   thread.samples_since_clock = 0;
@@ -95,17 +114,14 @@ uint32_t thread_slot_for_sample(const RawStore& store) {
 
 // Takes back what a tracked allocation added to the in-use figures.
 void release_tracked(const LiveAllocation& allocation) {
-  raw::SampleSlot* slot = g_sites.site(allocation.site).slot;
-  if (recording_store() != nullptr) {
-    slot->values[2].fetch_sub(1, std::memory_order_relaxed);
-    slot->values[3].fetch_sub(int64_t(allocation.size), std::memory_order_relaxed);
-  }
-  peak_on_free(expected_bytes(allocation.size, g_rate.load(std::memory_order_relaxed)));
+  if (recording_store() != nullptr) add_in_use(g_samples + allocation.slot, -1, -int64_t(allocation.size));
+  peak_on_free(stands_for(allocation.size, g_rate.load(std::memory_order_relaxed)));
 }
 
 // Puts a sampled allocation into the live table (and the filter). False if the table is
 // full. The in-use figures are the caller's.
-bool insert_live(const RawStore& store, uintptr_t address, const LiveAllocation& allocation) {
+__attribute__((always_inline)) inline bool insert_live(const RawStore& store, uintptr_t address,
+                                                      const LiveAllocation& allocation) {
   LiveAllocation stale;
   switch (g_live.insert(address, allocation, &stale)) {
     case InsertResult::kFull:
@@ -123,42 +139,34 @@ bool insert_live(const RawStore& store, uintptr_t address, const LiveAllocation&
   return false;
 }
 
-// The site of `key`: a per-thread cache in front of the site table's index (whose
-// probes land anywhere in a large table); entries of an older table (fork) never match.
-struct SiteCacheEntry {
-  uint64_t key;
-  uint32_t site;
-  uint32_t generation;
-};
-constexpr unsigned kSiteCacheSize = 256;
-__thread SiteCacheEntry t_site_cache[kSiteCacheSize] __attribute__((tls_model("initial-exec")));
+// Bumped whenever the site table is reset: the threads' site caches then miss.
 std::atomic<uint32_t> g_site_generation{0};
 
-uint32_t site_of(const RawStore& store, uint64_t key) {
-  const uint32_t generation = g_site_generation.load(std::memory_order_relaxed);
-  SiteCacheEntry& entry = t_site_cache[(key * 0x9e3779b97f4a7c15u) >> 56];
-  if (entry.key == key && entry.generation == generation) return entry.site;
-  const uint32_t site = g_sites.find_or_add(store, key);
-  if (site != kNoSite) entry = SiteCacheEntry{key, site, generation};
-  return site;
-}
-
-void record_sample(void* pointer, size_t size, uint64_t rate) {
-  const RawStore* store = recording_store();
-  if (store == nullptr || !g_tables_ready.load(std::memory_order_acquire)) return;
-  const uint32_t stack = current_heap_stack_id(*store);
-  const uint64_t key = raw::make_sample_key(raw::SampleKind::kHeap, thread_slot_for_sample(*store),
-                                            stack, heap_label::encode(size));
-  const uint32_t site = site_of(*store, key);
-  if (site == kNoSite) {
+void record_sample(const RawStore& store, void* pointer, size_t size, uint64_t rate) {
+  ThreadHeapState& thread = t_heap;
+  const uintptr_t address = reinterpret_cast<uintptr_t>(pointer);
+  const uint64_t aux = heap_label::encode(size);
+  // The live table's line and the sample slot are wanted last, after the unwind: start
+  // loading them. The slot is a guess: this size's slot in the family of the thread's
+  // last sample (the same call site, most of the time).
+  g_live.prefetch(address);
+  const SiteCacheEntry& guess = t_site_cache[site_cache_index((thread.last_family << 20) | aux)];
+  if (guess.generation != 0) __builtin_prefetch(g_samples + guess.slot, 1);
+  const uint32_t stack = current_heap_stack_id(store);
+  const uint64_t key =
+      raw::make_sample_key(raw::SampleKind::kHeap, thread_slot_for_sample(store, rate), stack, aux);
+  thread.last_family = key >> 20;
+  const uint32_t slot_index =
+      cached_sample_slot(g_sites, store, key, g_site_generation.load(std::memory_order_relaxed));
+  if (slot_index == kNoSlot) {
     // No site (site table or sample table full): counted as an allocation if the sample
     // table takes it, not as in use.
-    store->count(raw::kHeapSamplesUntracked);
+    store.count(raw::kHeapSamplesUntracked);
     const int64_t values[2] = {1, int64_t(size)};
-    add_sample(*store, key, values, 2);
+    add_sample(store, key, values, 2);
     return;
   }
-  raw::SampleSlot* slot = g_sites.site(site).slot;
+  raw::SampleSlot* slot = g_samples + slot_index;
   const int64_t bytes = int64_t(size);
   if (raw::sample_key_thread(key) != 0) {
     // Only this thread allocates under its own thread slot (frees of other threads touch
@@ -169,15 +177,14 @@ void record_sample(void* pointer, size_t size, uint64_t rate) {
     slot->values[0].fetch_add(1, std::memory_order_relaxed);
     slot->values[1].fetch_add(bytes, std::memory_order_relaxed);
   }
-  const bool tracked =
-      size <= LiveTable::kMaxSize && insert_live(*store, reinterpret_cast<uintptr_t>(pointer), {size, site});
+  const bool tracked = size <= LiveTable::kMaxSize && slot_index <= LiveTable::kMaxSlot &&
+                       insert_live(store, address, {size, slot_index});
   if (!tracked) {
-    store->count(raw::kHeapSamplesUntracked);
+    store.count(raw::kHeapSamplesUntracked);
     return;
   }
-  slot->values[2].fetch_add(1, std::memory_order_relaxed);
-  slot->values[3].fetch_add(bytes, std::memory_order_relaxed);
-  peak_on_allocation(*store, g_sites, expected_bytes(size, rate));
+  add_in_use(slot, 1, bytes);
+  peak_on_allocation(store, g_sites, stands_for(size, rate));
 }
 
 // The thread's sampling decision for an allocation of `size` bytes, `consumed` bytes
@@ -215,7 +222,7 @@ void rearm(ThreadHeapState& thread, uint64_t rate, bool observe) {
 
 void allocation_slow_path(void* pointer, size_t size, const char* function) {
   ThreadHeapState& thread = t_heap;
-  ErrnoKeeper errno_keeper;
+  ErrnoKeeper errno_keeper(thread);
   ReentryGuard guard;
   // Inside the profiler (or a signal handler that interrupted it): not the program's
   // allocation to sample. remaining stays below the size; the outermost call re-arms it.
@@ -229,17 +236,24 @@ void allocation_slow_path(void* pointer, size_t size, const char* function) {
   }
   if (observe && pointer != nullptr) note_allocation(function, pointer, size);
   if (rate != 0 && due_for_sample(thread, rate, size, consumed) && pointer != nullptr) {
-    record_sample(pointer, size, rate);
+    const RawStore* store = recording_store();
+    if (store != nullptr && g_tables_ready.load(std::memory_order_acquire)) {
+      record_sample(*store, pointer, size, rate);
+    }
   }
   rearm(thread, rate, observe);
 }
 
 void free_slow_path(void* pointer, const char* function) {
   if (pointer == nullptr) return;
-  ErrnoKeeper errno_keeper;
   ReentryGuard guard;
   if (!guard.outermost()) return;
-  if (heap_tracking_wanted()) note_free(function, pointer, malloc_usable_size(pointer));
+  if (heap_tracking_wanted()) {
+    // The observer writes (CXXDEBUG allocfreetrace): errno is the program's to keep. The
+    // rest of this path makes no system call.
+    ErrnoKeeper errno_keeper(t_heap);
+    note_free(function, pointer, malloc_usable_size(pointer));
+  }
   if (!g_tables_ready.load(std::memory_order_acquire)) return;
   const bool filtered = g_filter_in_use.load(std::memory_order_relaxed);
   if (filtered && !filter_may_contain(pointer)) return;
@@ -250,7 +264,7 @@ void free_slow_path(void* pointer, const char* function) {
 }
 
 void realloc_release_slow_path(void* old_pointer, ReallocTicket* ticket) {
-  ErrnoKeeper errno_keeper;
+  ErrnoKeeper errno_keeper(t_heap);
   ReentryGuard guard;
   if (!guard.outermost()) return;
   if (heap_tracking_wanted()) {
@@ -269,7 +283,7 @@ void realloc_release_slow_path(void* old_pointer, ReallocTicket* ticket) {
 void after_realloc_slow_path(void* old_pointer, const ReallocTicket& ticket, void* result,
                              size_t size, const char* function) {
   {
-    ErrnoKeeper errno_keeper;
+    ErrnoKeeper errno_keeper(t_heap);
     ReentryGuard guard;
     const bool failed = result == nullptr && size != 0;
     if (failed) {
@@ -299,6 +313,7 @@ uint32_t site_capacity_for_rate(uint64_t) { return kSiteCapacity; }
 
 bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
   g_rate.store(0, std::memory_order_release);  // nothing new is sampled while this runs
+  detect_in_use_pair_cas();
   if (!g_live.ready() && !g_live.init(live_capacity_for_rate(rate))) {
     write_diagnostic("heap profile: cannot map the live allocation table; heap profile off");
     return false;
@@ -309,7 +324,7 @@ bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
   }
   // A forked child starts from nothing: the parent's entries name the parent's stacks
   // and threads, in a store the child does not write.
-  g_live.reset();
+  g_live.reset(LiveTable::granule_shift_for_rate(rate));
   g_sites.reset();
   g_site_generation.fetch_add(1, std::memory_order_relaxed);
   filter_clear();
@@ -318,6 +333,7 @@ bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
   g_every_free_slow.store(rate == 1 || heap_tracking_wanted(), std::memory_order_relaxed);
   g_store = &store;
   g_tables_header = store.header();
+  g_samples = store.samples();
   g_tables_ready.store(true, std::memory_order_release);
   g_rate_generation.fetch_add(1, std::memory_order_relaxed);
   g_rate.store(rate, std::memory_order_release);
@@ -328,7 +344,7 @@ bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
 }
 
 uint64_t heap_profile_mapped_bytes() {
-  return g_live.mapped_bytes() + g_sites.mapped_bytes() + sizeof(g_filter);
+  return g_live.mapped_bytes() + g_sites.mapped_bytes() + filter_bytes();
 }
 
 namespace {

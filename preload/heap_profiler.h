@@ -11,8 +11,9 @@
 //     gctrace/allocfreetrace), or, with the heap profile off, once per MiB to notice
 //     such a change. The bytes of an allocation that then fails were counted down all
 //     the same: the sample points form a memoryless process, so that biases nothing.
-//   - before a free: one load from the filter (preload/heap_filter.h) and a branch;
-//     a pointer that may be sampled probes the live table (preload/heap_live_table.h).
+//   - before a free: one load from the filter's bitmap (preload/heap_filter.h) and a
+//     branch; a pointer that may be sampled probes the live table
+//     (preload/heap_live_table.h).
 // Everything else is in the slow paths, out of line.
 //
 // Safe at any time: before the library's constructor (nothing is sampled until the
@@ -44,6 +45,8 @@ struct ThreadHeapState {
   uint64_t slot_checked_ns;
   uint32_t samples_since_clock;
   bool resolving;         // the shim is resolving the real functions (bootstrap)
+  int* errno_location;    // &errno of this thread, once a slow path has asked
+  uint64_t last_family;   // kind, thread and stack of its last sample's key (key >> 20)
 };
 extern __thread ThreadHeapState t_heap __attribute__((tls_model("initial-exec")));
 
@@ -76,8 +79,9 @@ inline void on_allocation(void* pointer, size_t size, const char* function) {
 }
 
 // False if freeing `pointer` concerns the heap profile in no way (the common case).
+// The flag first: at RATE=1 it is set and the filter (not kept then) is not read.
 __attribute__((always_inline)) inline bool free_needs_attention(const void* pointer) {
-  return filter_may_contain(pointer) || g_every_free_slow.load(std::memory_order_relaxed);
+  return g_every_free_slow.load(std::memory_order_relaxed) || filter_may_contain(pointer);
 }
 
 // Before the real free of `pointer` (never after: the address could be reused at once).

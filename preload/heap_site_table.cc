@@ -7,13 +7,8 @@
 namespace cxxprof::heap {
 namespace {
 
+// Per probe sequence (the clustered one, then the fallback).
 constexpr uint32_t kMaxProbes = 64;
-
-uint64_t mix(uint64_t x) {
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-  return x ^ (x >> 31);
-}
 
 }  // namespace
 
@@ -48,30 +43,36 @@ uint32_t SiteTable::end() const {
 }
 
 uint32_t SiteTable::find_or_add(const RawStore& store, uint64_t key) {
+  // The index is probed where the sample table would be (preload/sample_table.h): a
+  // stack's sites of every size share a page or two of it, not one page each.
   uint32_t reserved = kNoSite;
-  uint32_t slot = uint32_t(mix(key)) & index_mask_;
-  for (uint32_t probe = 0; probe < kMaxProbes; ++probe, slot = (slot + 1) & index_mask_) {
-    uint32_t index = index_[slot].load(std::memory_order_acquire);
-    if (index == kNoSite) {
-      if (reserved == kNoSite) {
-        // Fill a site where nobody looks yet, then publish it in the index with one CAS.
-        raw::SampleSlot* sample_slot = find_sample_slot(store, key);
-        if (sample_slot == nullptr) return kNoSite;
-        reserved = next_.fetch_add(1, std::memory_order_relaxed);
-        if (reserved >= capacity_) return kNoSite;
-        sites_[reserved].slot = sample_slot;
-        sites_[reserved].key.store(key, std::memory_order_release);
+  const uint64_t sequences[2][2] = {{sample_probe_start(key), 1},
+                                    {sample_probe_fallback(key), sample_probe_stride(key)}};
+  for (const auto& [start, stride] : sequences) {
+    uint32_t slot = uint32_t(start) & index_mask_;
+    for (uint32_t probe = 0; probe < kMaxProbes; ++probe, slot = uint32_t(slot + stride) & index_mask_) {
+      uint32_t index = index_[slot].load(std::memory_order_acquire);
+      if (index == kNoSite) {
+        if (reserved == kNoSite) {
+          // Fill a site where nobody looks yet, then publish it in the index with one CAS.
+          raw::SampleSlot* sample_slot = find_sample_slot(store, key);
+          if (sample_slot == nullptr) return kNoSite;
+          reserved = next_.fetch_add(1, std::memory_order_relaxed);
+          if (reserved >= capacity_) return kNoSite;
+          sites_[reserved].slot = sample_slot;
+          sites_[reserved].key.store(key, std::memory_order_release);
+        }
+        uint32_t expected = kNoSite;
+        if (index_[slot].compare_exchange_strong(expected, reserved, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire)) {
+          return reserved;
+        }
+        index = expected;  // someone else published here first, maybe this very key
       }
-      uint32_t expected = kNoSite;
-      if (index_[slot].compare_exchange_strong(expected, reserved, std::memory_order_acq_rel,
-                                               std::memory_order_acquire)) {
-        return reserved;
+      if (sites_[index].key.load(std::memory_order_acquire) == key) {
+        // A site we reserved and lost stays in the list with nothing in use: harmless.
+        return index;
       }
-      index = expected;  // someone else published here first, maybe this very key
-    }
-    if (sites_[index].key.load(std::memory_order_acquire) == key) {
-      // A site we reserved and lost stays in the list with nothing in use: harmless.
-      return index;
     }
   }
   return kNoSite;

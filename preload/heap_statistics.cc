@@ -14,17 +14,25 @@ std::atomic<uint64_t> g_freed_bytes{0};
 std::atomic<AllocationObserver> g_observer{nullptr};
 std::atomic<bool> g_exact_counts{false};
 
+void update_tracking_wanted() {
+  g_heap_tracking_wanted.store(g_exact_counts.load(std::memory_order_relaxed) ||
+                                   g_observer.load(std::memory_order_relaxed) != nullptr,
+                               std::memory_order_release);
+}
+
 }  // namespace
+
+// Apart from the counters above, which gctrace writes on every allocation.
+alignas(64) std::atomic<bool> g_heap_tracking_wanted{false};
 
 void set_allocation_observer(AllocationObserver observer) {
   g_observer.store(observer, std::memory_order_release);
+  update_tracking_wanted();
 }
 
-void request_exact_heap_counts() { g_exact_counts.store(true, std::memory_order_release); }
-
-bool heap_tracking_wanted() {
-  return g_exact_counts.load(std::memory_order_relaxed) ||
-         g_observer.load(std::memory_order_relaxed) != nullptr;
+void request_exact_heap_counts() {
+  g_exact_counts.store(true, std::memory_order_release);
+  update_tracking_wanted();
 }
 
 void note_allocation(const char* function, void* pointer, size_t requested_bytes) {

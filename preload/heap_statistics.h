@@ -7,6 +7,7 @@
 // Async-signal-safe: per-thread counters summed on read, relaxed atomics.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -34,8 +35,10 @@ void set_allocation_observer(AllocationObserver observer);
 // Asks the heap interposers to count exactly (gctrace). Start-up only.
 void request_exact_heap_counts();
 
-// For the heap interposers: true if counting or observing is wanted.
-bool heap_tracking_wanted();
+// For the heap interposers: true if counting or observing is wanted. Inline (one load):
+// the heap profile's slow paths ask on every call, at RATE=1 on every allocation and free.
+extern std::atomic<bool> g_heap_tracking_wanted __attribute__((visibility("hidden")));
+inline bool heap_tracking_wanted() { return g_heap_tracking_wanted.load(std::memory_order_relaxed); }
 
 // For the heap interposers, after a successful allocation / before a free.
 void note_allocation(const char* function, void* pointer, size_t requested_bytes);

@@ -14,6 +14,7 @@
 // Sizes recorded are those the program asked for: calloc's n*m, realloc's new size (a
 // realloc is the old block's free and a new allocation), pvalloc's size rounded up to
 // whole pages (what pvalloc promises).
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -149,6 +150,31 @@ size_t page_rounded(size_t size) {
 
 // malloc and free, the hottest two, are split: the exported function is only the fast
 // path (no stack frame: it ends in a jump to the real function, or to its slow half).
+// Their fast paths call the real function through a pointer of their own, one load and
+// no test: until the real function is known it points to a stand-in that resolves it
+// (or serves the bootstrap arena) and then puts it there. RealFunction::get would load
+// twice and keep a call to the resolver in the fast path (which costs a saved register).
+void* malloc_resolving(size_t size);
+void free_resolving(void* pointer);
+std::atomic<MallocFunction> g_fast_malloc{&malloc_resolving};
+std::atomic<FreeFunction> g_fast_free{&free_resolving};
+
+void* malloc_resolving(size_t size) {
+  MallocFunction real_function = real(real_malloc);
+  if (__builtin_expect(real_function == nullptr, 0)) return arena_or_enomem(size, 16);
+  g_fast_malloc.store(real_function, std::memory_order_relaxed);
+  return real_function(size);
+}
+
+// Never sees a block of the bootstrap arena: those are pinned in the free filter, so
+// free sends them to free_slowly.
+void free_resolving(void* pointer) {
+  FreeFunction real_function = real(real_free);
+  if (__builtin_expect(real_function == nullptr, 0)) return;  // cannot happen but in dlsym
+  g_fast_free.store(real_function, std::memory_order_relaxed);
+  real_function(pointer);
+}
+
 __attribute__((noinline)) void* malloc_slowly(size_t size) {
   MallocFunction real_function = real(real_malloc);
   if (__builtin_expect(real_function == nullptr, 0)) return arena_or_enomem(size, 16);
@@ -159,7 +185,8 @@ __attribute__((noinline)) void* malloc_slowly(size_t size) {
 
 __attribute__((noinline)) void free_slowly(void* pointer) {
   if (heap::in_bootstrap_arena(pointer)) return;
-  heap::on_free(pointer, "free");
+  // free() found the filter's bit set or every free observed: no need to look again.
+  heap::free_slow_path(pointer, "free");
   FreeFunction real_function = real(real_free);
   if (__builtin_expect(real_function != nullptr, 1)) real_function(pointer);
 }
@@ -170,17 +197,16 @@ __attribute__((noinline)) void free_slowly(void* pointer) {
 using namespace cxxprof;
 
 CXXPROF_EXPORT void* malloc(size_t size) noexcept {
-  if (__builtin_expect(real_malloc.resolved(), 1) && heap::allocation_is_quiet(size)) {
-    return real_malloc.get()(size);
+  if (__builtin_expect(heap::allocation_is_quiet(size), 1)) {
+    return g_fast_malloc.load(std::memory_order_relaxed)(size);
   }
   return malloc_slowly(size);
 }
 
+// A block of the bootstrap arena needs no test here: it is pinned in the filter.
 CXXPROF_EXPORT void free(void* pointer) noexcept {
-  if (__builtin_expect(real_free.resolved() && !heap::in_bootstrap_arena(pointer) &&
-                           !heap::free_needs_attention(pointer),
-                       1)) {
-    return real_free.get()(pointer);
+  if (__builtin_expect(!heap::free_needs_attention(pointer), 1)) {
+    return g_fast_free.load(std::memory_order_relaxed)(pointer);
   }
   free_slowly(pointer);
 }

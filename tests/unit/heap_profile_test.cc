@@ -83,11 +83,11 @@ TEST(HeapLiveTable, InsertRemoveStaleAndFull) {
   EXPECT_EQ(table.insert(0x2000, {7, 4}, &stale), InsertResult::kInserted);
   EXPECT_EQ(table.insert(0x1000, {55, 5}, &stale), InsertResult::kReplacedStale);
   EXPECT_EQ(stale.size, 1001u);
-  EXPECT_EQ(stale.site, 3u);
+  EXPECT_EQ(stale.slot, 3u);
   LiveAllocation found;
   ASSERT_TRUE(table.remove(0x1000, &found));
   EXPECT_EQ(found.size, 55u);
-  EXPECT_EQ(found.site, 5u);
+  EXPECT_EQ(found.slot, 5u);
   EXPECT_FALSE(table.remove(0x1000, &found)) << "removed once only";
   EXPECT_FALSE(table.remove(0x3000, &found)) << "never inserted";
   // Bounded: a full table refuses, and every inserted entry can be removed again.
