@@ -28,7 +28,8 @@
 namespace cxxprof::raw {
 
 inline constexpr char kMagic[8] = {'C', 'X', 'X', 'P', 'R', 'A', 'W', '1'};
-inline constexpr uint32_t kVersion = 1;
+// 2: heap size labels bucketed (common/heap_size_label.h).
+inline constexpr uint32_t kVersion = 2;
 inline constexpr const char* kFileSuffix = ".cxxraw";
 
 // The profiles one process can produce. Values fit in 4 bits (see SampleKey).

@@ -159,11 +159,14 @@ void record_sample(const RawStore& store, void* pointer, size_t size, uint64_t r
   const uint32_t slot_index =
       cached_sample_slot(g_sites, store, key, g_site_generation.load(std::memory_order_relaxed));
   if (slot_index == kNoSlot) {
-    // No site (site table or sample table full): counted as an allocation if the sample
-    // table takes it, not as in use.
+    // No site. If the sample table is full, the site lookup counted the lost sample (and
+    // this second try finds no room either). Else the site table is: the sample counts
+    // as an allocation, not as in use.
+    raw::SampleSlot* fallback = find_sample_slot(store, key, /*count_loss=*/false);
+    if (fallback == nullptr) return;
     store.count(raw::kHeapSamplesUntracked);
-    const int64_t values[2] = {1, int64_t(size)};
-    add_sample(store, key, values, 2);
+    fallback->values[0].fetch_add(1, std::memory_order_relaxed);
+    fallback->values[1].fetch_add(int64_t(size), std::memory_order_relaxed);
     return;
   }
   raw::SampleSlot* slot = g_samples + slot_index;

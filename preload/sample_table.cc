@@ -55,7 +55,7 @@ raw::SampleSlot* probe(raw::SampleSlot* slots, const Lane& lane, uint64_t start,
 
 }  // namespace
 
-raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key) {
+raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key, bool count_loss) {
   const uint64_t capacity = store.header()->samples.capacity;
   raw::SampleSlot* slots = store.samples();
   const Lane all{capacity - 1, 1, 0};
@@ -71,7 +71,7 @@ raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key) {
   if (slot == nullptr && lane.scale != 1) {
     slot = probe(slots, all, sample_probe_fallback(key), sample_probe_stride(key), key);
   }
-  if (slot == nullptr) store.count(raw::kSamplesDroppedTableFull);
+  if (slot == nullptr && count_loss) store.count(raw::kSamplesDroppedTableFull);
   return slot;
 }
 

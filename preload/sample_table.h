@@ -65,7 +65,8 @@ bool add_sample(const RawStore& store, uint64_t key, const int64_t* values, unsi
 // The slot of `key`, created if new; null (the loss counted) if no slot could be found.
 // For a writer that adds to one key very often (the heap profile at RATE=1): it keeps the
 // slot and adds to its values itself (relaxed fetch_add), skipping the probe and the
-// shared kSamplesRecorded counter, which counts add_sample calls only.
-raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key);
+// shared kSamplesRecorded counter, which counts add_sample calls only. `count_loss`
+// false: a caller that knows the loss was counted already (a second try for one sample).
+raw::SampleSlot* find_sample_slot(const RawStore& store, uint64_t key, bool count_loss = true);
 
 }  // namespace cxxprof

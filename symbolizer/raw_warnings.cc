@@ -41,8 +41,8 @@ const char* counter_meaning(unsigned counter) {
       return "lock waits not charged to the releasing thread in the mutex profile (contention "
              "table full: too many locks contended at once); they are in the block profile";
     case raw::kHeapSamplesUntracked:
-      return "sampled allocations not tracked as live (live allocation table full): counted "
-             "in alloc_*, missing from inuse_* and the heap peak";
+      return "sampled allocations not tracked as live (live allocation or heap site table "
+             "full): counted in alloc_*, missing from inuse_* and the heap peak";
     case raw::kHeapStaleAllocations:
       return "sampled allocations released without a free the profiler saw (found when "
              "their address was allocated again): counted as freed from then on";

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -25,21 +26,36 @@ namespace cxxprof::heap {
 namespace {
 
 TEST(HeapSizeLabel, SmallSizesAreExact) {
-  for (uint64_t size : {0ull, 1ull, 1001ull, 524287ull}) {
+  for (uint64_t size : {0ull, 1ull, 17ull, 127ull}) {
     EXPECT_TRUE(heap_label::is_exact(heap_label::encode(size)));
     EXPECT_EQ(heap_label::decode(heap_label::encode(size)), size);
   }
 }
 
-TEST(HeapSizeLabel, LargeSizesKeepFourteenSignificantBits) {
-  for (uint64_t size : {524288ull, 5000003ull, 1048579ull, (1ull << 40) + 12345, ~0ull}) {
+TEST(HeapSizeLabel, LargerSizesFallInBucketsAtMostASixteenthWide) {
+  for (uint64_t size : {128ull, 1001ull, 524287ull, 524288ull, 5000003ull, 1048579ull,
+                        (1ull << 40) + 12345, ~0ull}) {
     const uint32_t aux = heap_label::encode(size);
     EXPECT_FALSE(heap_label::is_exact(aux));
     EXPECT_LT(aux, heap_label::kPeakMarkerAux) << "the marker code is never a size";
     const uint64_t decoded = heap_label::decode(aux);
     EXPECT_LE(decoded, size);
-    EXPECT_LT(double(size - decoded) / double(size), 1.0 / 8192) << size;
+    EXPECT_LT(double(size - decoded) / double(size), 1.0 / 16) << size;
     EXPECT_EQ(heap_label::encode(decoded), aux) << "the bucket's size is in its bucket";
+  }
+}
+
+TEST(HeapSizeLabel, OneCallSiteHasFewLabelsWhateverItsSizes) {
+  // Every size from 1 byte to 1 MiB: 127 exact labels, 16 per power of two above, and
+  // one for 1 MiB itself.
+  std::set<uint32_t> labels;
+  for (uint64_t size = 1; size <= (1u << 20); ++size) labels.insert(heap_label::encode(size));
+  EXPECT_EQ(labels.size(), 127u + 13u * 16u + 1u);
+  uint32_t previous = 0;
+  for (uint64_t size = 1; size <= (1u << 20); ++size) {
+    const uint32_t aux = heap_label::encode(size);
+    EXPECT_GE(aux, previous) << "labels grow with the size";
+    previous = aux;
   }
 }
 
@@ -153,6 +169,9 @@ class HeapCoreTest : public ::testing::Test {
     }
   }
 
+  // The label a size is counted under (its bucket's smallest size; heap_size_label.h).
+  static uint64_t label(uint64_t size) { return heap_label::decode(heap_label::encode(size)); }
+
   // Sums of the kind's samples by size label (all stacks and threads).
   std::map<uint64_t, Figures> by_size(raw::SampleKind kind) const {
     std::map<uint64_t, Figures> out;
@@ -188,18 +207,18 @@ TEST_F(HeapCoreTest, RateOneRecordsEveryAllocationAndFreeExactly) {
   for (uintptr_t i = 0; i < 400; ++i) on_free(fake(i), "free");
   on_free(fake(5000), "free");  // never allocated: changes nothing
   const auto sizes = by_size(raw::SampleKind::kHeap);
-  ASSERT_EQ(sizes.count(1001), 1u);
-  const Figures small = sizes.at(1001);
+  ASSERT_EQ(sizes.count(label(1001)), 1u);
+  const Figures small = sizes.at(label(1001));
   EXPECT_EQ(small.alloc_objects, 1000);
   EXPECT_EQ(small.alloc_bytes, 1001 * 1000);
   EXPECT_EQ(small.inuse_objects, 600);
   EXPECT_EQ(small.inuse_bytes, 1001 * 600);
-  const Figures large = sizes.at(heap_label::decode(heap_label::encode(700001)));
+  const Figures large = sizes.at(label(700001));
   EXPECT_EQ(large.alloc_objects, 10);
   EXPECT_EQ(large.alloc_bytes, 7000010) << "bytes are exact even when the label is rounded";
   EXPECT_EQ(large.inuse_bytes, 7000010);
   for (uintptr_t i = 400; i < 1010; ++i) on_free(fake(i), "free");
-  EXPECT_EQ(by_size(raw::SampleKind::kHeap).at(1001).inuse_objects, 0);
+  EXPECT_EQ(by_size(raw::SampleKind::kHeap).at(label(1001)).inuse_objects, 0);
 }
 
 TEST_F(HeapCoreTest, SamplingProbabilityIsOneMinusExpOfSizeOverRate) {
@@ -208,14 +227,14 @@ TEST_F(HeapCoreTest, SamplingProbabilityIsOneMinusExpOfSizeOverRate) {
   constexpr int kCount = 200'000;
   constexpr size_t kSize = 8191;
   allocate_fakes(0, kCount, kSize);
-  const Figures f = by_size(raw::SampleKind::kHeap).at(kSize);
+  const Figures f = by_size(raw::SampleKind::kHeap).at(label(kSize));
   const double p = 1.0 - std::exp(-double(kSize) / kRate);
   const double expected = kCount * p;
   EXPECT_NEAR(double(f.alloc_objects), expected, 5 * std::sqrt(expected * (1 - p)));
   EXPECT_EQ(f.alloc_bytes, f.alloc_objects * int64_t(kSize));
   EXPECT_EQ(f.inuse_objects, f.alloc_objects) << "every sampled one is tracked while live";
   for (uintptr_t i = 0; i < kCount; ++i) on_free(fake(i), "free");
-  EXPECT_EQ(by_size(raw::SampleKind::kHeap).at(kSize).inuse_objects, 0);
+  EXPECT_EQ(by_size(raw::SampleKind::kHeap).at(label(kSize)).inuse_objects, 0);
 }
 
 TEST_F(HeapCoreTest, PeakSnapshotHoldsTheLargestLiveHeap) {
@@ -224,13 +243,13 @@ TEST_F(HeapCoreTest, PeakSnapshotHoldsTheLargestLiveHeap) {
   for (uintptr_t i = 0; i < 3000; ++i) on_free(fake(i), "free");
   allocate_fakes(10000, 100, 3003);  // 300 KB live at the end
   const auto peak = by_size(raw::SampleKind::kHeapPeak);
-  ASSERT_EQ(peak.count(2001), 1u);
+  ASSERT_EQ(peak.count(label(2001)), 1u);
   // Within the snapshot margin (1/32) of the true peak, the estimate's 64 KiB batches
   // and one allocation. values[0..1] of a peak sample are in-use objects and bytes.
   const double truth = 3000 * 2001;
-  EXPECT_LE(peak.at(2001).alloc_bytes, 3000 * 2001);
-  EXPECT_GE(double(peak.at(2001).alloc_bytes), (truth - 65536) * 32 / 33 - 2001);
-  EXPECT_EQ(peak.count(3003) == 0 ? 0 : peak.at(3003).alloc_bytes, 0) << "allocated after the peak";
+  EXPECT_LE(peak.at(label(2001)).alloc_bytes, 3000 * 2001);
+  EXPECT_GE(double(peak.at(label(2001)).alloc_bytes), (truth - 65536) * 32 / 33 - 2001);
+  EXPECT_EQ(peak.count(label(3003)) == 0 ? 0 : peak.at(label(3003)).alloc_bytes, 0) << "allocated after the peak";
 }
 
 }  // namespace
