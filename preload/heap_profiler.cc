@@ -25,6 +25,12 @@ namespace cxxprof::heap {
 __thread ThreadHeapState t_heap __attribute__((tls_model("initial-exec")));
 std::atomic<bool> g_every_free_slow{false};
 
+void set_every_free_slow(bool value) {
+  if (g_every_free_slow.load(std::memory_order_relaxed) == value) return;
+  g_every_free_slow.store(value, std::memory_order_release);
+  if (every_free_slow_changed != nullptr) every_free_slow_changed();
+}
+
 namespace {
 
 // With the heap profile off, each thread still looks at the settings once per MiB it
@@ -234,9 +240,7 @@ void allocation_slow_path(void* pointer, size_t size, const char* function) {
   const bool observe = heap_tracking_wanted();
   const uint64_t rate = g_rate.load(std::memory_order_acquire);
   const bool every_free = observe || rate == 1;
-  if (every_free != g_every_free_slow.load(std::memory_order_relaxed)) {
-    g_every_free_slow.store(every_free, std::memory_order_relaxed);
-  }
+  set_every_free_slow(every_free);
   if (observe && pointer != nullptr) note_allocation(function, pointer, size);
   if (rate != 0 && due_for_sample(thread, rate, size, consumed) && pointer != nullptr) {
     const RawStore* store = recording_store();
@@ -333,7 +337,7 @@ bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
   filter_clear();
   peak_reset(rate);
   g_filter_in_use.store(rate != 1, std::memory_order_relaxed);
-  g_every_free_slow.store(rate == 1 || heap_tracking_wanted(), std::memory_order_relaxed);
+  set_every_free_slow(rate == 1 || heap_tracking_wanted());
   g_store = &store;
   g_tables_header = store.header();
   g_samples = store.samples();
@@ -353,7 +357,7 @@ uint64_t heap_profile_mapped_bytes() {
 namespace {
 
 void start_heap_profile(const RawStore& store) {
-  g_every_free_slow.store(heap_tracking_wanted(), std::memory_order_relaxed);
+  set_every_free_slow(heap_tracking_wanted());
   const uint64_t rate = store.header()->heap_rate;
   if (rate == 0) {
     g_rate.store(0, std::memory_order_release);

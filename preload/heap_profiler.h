@@ -78,6 +78,14 @@ inline void on_allocation(void* pointer, size_t size, const char* function) {
   if (!allocation_is_quiet(size)) allocation_slow_path(pointer, size, function);
 }
 
+// Sets g_every_free_slow, and tells the interposer (every_free_slow_changed) when it
+// changes.
+void set_every_free_slow(bool value);
+// Defined by the free interposer (preload/interpose_heap.cc), absent where the core is
+// used without it (unit tests): free's fast path tests only the filter and jumps through
+// a pointer, which this points at the slow path while every free is to be seen.
+void every_free_slow_changed() __attribute__((weak, visibility("hidden")));
+
 // False if freeing `pointer` concerns the heap profile in no way (the common case).
 // The flag first: at RATE=1 it is set and the filter (not kept then) is not read.
 __attribute__((always_inline)) inline bool free_needs_attention(const void* pointer) {

@@ -166,13 +166,30 @@ void* malloc_resolving(size_t size) {
   return real_function(size);
 }
 
+void free_slowly(void* pointer);
+
+// Where free's fast path goes for a pointer the filter does not know: the real free, or
+// the slow path while every free is to be seen (RATE=1, CXXDEBUG's observers), so the
+// fast path tests the filter only. Chosen again whenever the flag or the real function
+// changes; a change of the flag meanwhile makes it choose again, so the last choice
+// always matches the last flag.
+void choose_free_route() {
+  for (;;) {
+    const bool observed = heap::g_every_free_slow.load(std::memory_order_acquire);
+    FreeFunction route = &free_slowly;
+    if (!observed) route = real_free.resolved() ? real_free.get() : &free_resolving;
+    g_fast_free.store(route, std::memory_order_release);
+    if (heap::g_every_free_slow.load(std::memory_order_acquire) == observed) return;
+  }
+}
+
 // Never sees a block of the bootstrap arena: those are pinned in the free filter, so
 // free sends them to free_slowly.
 void free_resolving(void* pointer) {
   FreeFunction real_function = real(real_free);
   if (__builtin_expect(real_function == nullptr, 0)) return;  // cannot happen but in dlsym
-  g_fast_free.store(real_function, std::memory_order_relaxed);
-  real_function(pointer);
+  choose_free_route();
+  g_fast_free.load(std::memory_order_acquire)(pointer);
 }
 
 __attribute__((noinline)) void* malloc_slowly(size_t size) {
@@ -203,9 +220,14 @@ CXXPROF_EXPORT void* malloc(size_t size) noexcept {
   return malloc_slowly(size);
 }
 
-// A block of the bootstrap arena needs no test here: it is pinned in the filter.
+namespace cxxprof::heap {
+void every_free_slow_changed() { choose_free_route(); }
+}  // namespace cxxprof::heap
+
+// A block of the bootstrap arena needs no test here: it is pinned in the filter. Nor does
+// the every-free flag: while it is set, g_fast_free is the slow path (choose_free_route).
 CXXPROF_EXPORT void free(void* pointer) noexcept {
-  if (__builtin_expect(!heap::free_needs_attention(pointer), 1)) {
+  if (__builtin_expect(!heap::filter_may_contain(pointer), 1)) {
     return g_fast_free.load(std::memory_order_relaxed)(pointer);
   }
   free_slowly(pointer);
