@@ -3,8 +3,9 @@
 #
 #   bash benchmarks/heap_overhead.sh BUILD_DIR
 #
-# 1. The malloc storm (tests/fixtures/heap_storm: 2 threads, 25 million malloc/free pairs
-#    of 1..512 bytes) RUNS times each: plain, with libcxxprof.so preloaded at the default
+# 1. The malloc storm (tests/fixtures/heap_storm: 2 threads, PAIRS malloc/free pairs each,
+#    default 25 million: 50 million in all, of 1..512 bytes; long enough that GNU time's
+#    10 ms resolution and the start-up cost count little) RUNS times each: plain, with libcxxprof.so preloaded at the default
 #    rate (CXXPROF_HEAP=524288), and at RATE=1, alternating so that drifts in machine
 #    speed hit every side alike; heaptrack side by side when it is installed (the same
 #    storm; it is that much slower). Prints each run's CPU time
@@ -19,6 +20,7 @@ set -euo pipefail
 
 build_dir=${1:-build}
 runs=${CXXPROF_HEAP_OVERHEAD_RUNS:-5}
+pairs_per_thread=${CXXPROF_HEAP_STORM_PAIRS:-25000000}
 program=$build_dir/fixtures/heap_storm
 library=$build_dir/lib/libcxxprof.so
 bench=$build_dir/bench/heap_fast_path_bench
@@ -60,7 +62,7 @@ if [[ ! -x /usr/bin/time ]]; then
   exit 1
 fi
 
-"$program" >"$scratch/out" 2>/dev/null
+"$program" "$pairs_per_thread" 2 >"$scratch/out" 2>/dev/null
 checksum=$(cat "$scratch/out")
 has_heaptrack=0
 command -v heaptrack >/dev/null && has_heaptrack=1
@@ -68,13 +70,13 @@ command -v heaptrack >/dev/null && has_heaptrack=1
 results=$scratch/results
 : >"$results"
 for ((i = 1; i <= runs; i++)); do
-  read -r plain plain_rss < <(measure "$checksum" "$program")
-  read -r default default_rss < <(measure "$checksum" $(preloaded 524288 "$scratch/d$i") "$program")
-  read -r rate1 rate1_rss < <(measure "$checksum" $(preloaded 1 "$scratch/r$i") "$program")
+  read -r plain plain_rss < <(measure "$checksum" "$program" "$pairs_per_thread" 2)
+  read -r default default_rss < <(measure "$checksum" $(preloaded 524288 "$scratch/d$i") "$program" "$pairs_per_thread" 2)
+  read -r rate1 rate1_rss < <(measure "$checksum" $(preloaded 1 "$scratch/r$i") "$program" "$pairs_per_thread" 2)
   rm -rf "$scratch/d$i" "$scratch/r$i"
   line="plain $plain $plain_rss default $default $default_rss rate1 $rate1 $rate1_rss"
   if ((has_heaptrack)); then
-    read -r ht ht_rss < <(measure "$checksum" heaptrack -o "$scratch/ht$i" "$program")
+    read -r ht ht_rss < <(measure "$checksum" heaptrack -o "$scratch/ht$i" "$program" "$pairs_per_thread" 2)
     rm -f "$scratch"/ht"$i"*
     line+=" heaptrack $ht $ht_rss"
   fi
