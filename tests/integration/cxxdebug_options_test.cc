@@ -10,17 +10,11 @@
 
 #include "tests/integration/debug_lines.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/report_parsers.h"
 #include "tests/integration/reports.h"
 
 namespace cxxprof_test {
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream input(text);
-  for (std::string line; std::getline(input, line);) lines.push_back(line);
-  return lines;
-}
 
 class BadCxxdebugTest : public ::testing::TestWithParam<Injection> {};
 

@@ -10,18 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/labelled_samples.h"
 #include "tests/integration/stack_queries.h"
 
 namespace cxxprof_test {
 
-struct IoSample {
-  std::map<std::string, std::string> labels;
-  Frames frames;  // root first
+struct IoSample : LabelledSample {
   double calls = 0;
   double bytes = 0;
   double time = 0;
-
-  std::string label(const std::string& key) const;  // "" if absent
 };
 
 ::testing::AssertionResult our_io_samples(const std::string& file, std::vector<IoSample>* samples);
@@ -44,5 +41,9 @@ IoTotals io_totals(const std::vector<IoSample>& samples, const std::string& func
 
 // "op=write fd_kind=file ... calls=3 bytes=10 | main;f;g" per sample, for messages.
 std::string describe(const std::vector<IoSample>& samples);
+
+// `path` with symbolic links resolved, as the I/O profile's `path` label shows a file
+// (`path` itself if it cannot be resolved).
+std::string real_path(const std::string& path);
 
 }  // namespace cxxprof_test

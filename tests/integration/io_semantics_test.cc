@@ -20,11 +20,6 @@
 namespace cxxprof_test {
 namespace {
 
-std::string real_path(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
-}
-
 class IoSemanticsTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -48,11 +48,6 @@ const Expectation kExpectations[] = {
     {"socket", "recv", "socket_server_side", "socket", "socket-server"},
 };
 
-std::string real_path(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
-}
-
 class IoTruthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/report_parsers.h"
 #include "tests/integration/reports.h"
 
 namespace cxxprof_test {
@@ -20,13 +21,6 @@ const std::set<std::string> kAllowedLibraries = {"linux-vdso.so.1", "libc.so.6",
                                                  "ld-linux-x86-64.so.2"};
 
 std::string file_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 // Defined dynamic symbols: "ADDRESS TYPE NAME[@VERSION]" → NAME. Version-node symbols
 // (type A, e.g. "CXXPROF_1") name a version, not code or data, and are skipped.

@@ -11,17 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/labelled_samples.h"
 #include "tests/integration/stack_queries.h"
 
 namespace cxxprof_test {
 
-struct LockSample {
-  std::map<std::string, std::string> labels;
-  Frames frames;  // root first
+struct LockSample : LabelledSample {
   double contentions = 0;
   double delay = 0;  // ns
-
-  std::string label(const std::string& key) const;  // "" if absent
 };
 
 ::testing::AssertionResult our_lock_samples(const std::string& file, std::vector<LockSample>* samples);

@@ -10,6 +10,9 @@
 
 namespace cxxprof_test {
 
+// The lines of `text`, without their newlines.
+std::vector<std::string> lines_of(const std::string& text);
+
 // "1.50s", "150ms", "20000000ns", "3.2us", "12", "0" → the value in the base unit
 // (nanoseconds for times, the number itself otherwise). False for anything else.
 bool parse_quantity(const std::string& text, double* value);
