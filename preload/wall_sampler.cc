@@ -81,6 +81,35 @@ bool blocked_registers(const char* text, unwind::Registers* registers) {
   return true;
 }
 
+// How far the thread has run: its CPU time in ns (/proc/T/schedstat's first field), or on
+// a kernel without schedstats its context switches (/proc/T/status). The kernel brings the
+// figure up to date whenever the thread stops running, so a thread that is blocked when
+// the figure is read twice, and shows the same figure both times, did not run between.
+bool thread_run_mark(pid_t tid, int64_t* mark) {
+  char path[64];
+  TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/schedstat");
+  char text[2048];
+  if (read_text_file(path, text, sizeof(text)) > 0) {
+    const char* cursor = text;
+    return next_number(&cursor, 10, mark);
+  }
+  TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/status");
+  if (read_text_file(path, text, sizeof(text)) <= 0) return false;
+  *mark = 0;
+  int found = 0;
+  for (const char* key : {"\nvoluntary_ctxt_switches:", "\nnonvoluntary_ctxt_switches:"}) {
+    const char* at = std::strstr(text, key);
+    int64_t switches = 0;
+    if (at == nullptr) continue;
+    at += std::strlen(key);
+    if (next_number(&at, 10, &switches)) {
+      *mark += switches;
+      ++found;
+    }
+  }
+  return found == 2;
+}
+
 // How often a blocked thread's stack is read again when the thread moved while it was
 // being read, before its tick is given up (counted as skipped).
 constexpr int kBlockedAttempts = 3;
@@ -91,7 +120,8 @@ void sample_thread(pid_t tid, void* data) {
   char path[64];
   TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/syscall");
   char text[256];
-  if (read_text_file(path, text, sizeof(text)) <= 0) {
+  int64_t mark = 0;
+  if (!thread_run_mark(tid, &mark) || read_text_file(path, text, sizeof(text)) <= 0) {
     tick.store->count(raw::kWallThreadsSkipped);  // exited meanwhile
     return;
   }
@@ -105,11 +135,17 @@ void sample_thread(pid_t tid, void* data) {
     const uint32_t stack = capture_stack(*tick.store, registers, checked_memory_reader());
     // The stack was read while the thread may have woken up and called something else on
     // the same stack memory: its frames would mix old and new calls. Keep the sample only
-    // if the thread is still blocked in the same call at the same place (same syscall,
-    // arguments, sp and pc); else start over from where it is now.
+    // if the thread is blocked in the same call at the same place (same syscall,
+    // arguments, sp and pc) and has not run at all since before `text` was read: a lock
+    // waiter can wake, run, and block again with the very same registers within one
+    // unwind, having overwritten the frames in between. Else start over from where it is
+    // now; the mark read after `again` serves as the next attempt's "before".
     char again[sizeof(text)];
-    if (read_text_file(path, again, sizeof(again)) <= 0) break;  // exited meanwhile
-    if (std::strcmp(again, text) == 0) {
+    int64_t mark_after = 0;
+    if (read_text_file(path, again, sizeof(again)) <= 0 || !thread_run_mark(tid, &mark_after)) {
+      break;  // exited meanwhile
+    }
+    if (std::strcmp(again, text) == 0 && mark_after == mark) {
       uint32_t slot = slot_for_blocked_thread(tick, tid);
       const int64_t values[2] = {1, int64_t(tick.period_ns)};
       add_sample(*tick.store, raw::make_sample_key(raw::SampleKind::kWall, slot, stack, 0),
@@ -117,6 +153,7 @@ void sample_thread(pid_t tid, void* data) {
       return;
     }
     std::memcpy(text, again, sizeof(text));
+    mark = mark_after;
   }
   tick.store->count(raw::kWallThreadsSkipped);
 }

@@ -6,7 +6,8 @@
 //  - blocked: it is NOT signalled (a signal would interrupt sleeps, poll, epoll_wait and
 //    friends with EINTR and change what the program does). Instead the kernel's record
 //    of its user stack pointer and PC at the blocking syscall (the same file) seeds an
-//    unwind of its stack from here, with checked memory reads.
+//    unwind of its stack from here, with checked memory reads. The sample is kept only if
+//    the thread is still blocked there afterwards and has not run meanwhile.
 // Runs on the service thread only.
 #pragma once
 

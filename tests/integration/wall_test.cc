@@ -1,6 +1,9 @@
-// Wall-clock and CPU profiles of the same run of tests/fixtures/sleeper, whose thread
-// "sleeper" spends half its wall time asleep in sleep_phase and half spinning in
-// spin_phase. The wall profile must see both halves; the CPU profile only the spinning.
+// Wall-clock profiles:
+//  - with the CPU profile of the same run of tests/fixtures/sleeper, whose thread
+//    "napper" spends half its wall time asleep in sleep_phase and half spinning in
+//    spin_phase. The wall profile must see both halves; the CPU profile only the spinning.
+//  - of tests/fixtures/wall_relay, whose threads block, run and block again at the same
+//    place: every stack read from a blocked thread must be whole, never a mix of two.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -109,6 +112,48 @@ TEST_F(SleeperTest, CpuProfileSeesOnlyTheSpinning) {
   const double total = double(total_value(stacks));
   EXPECT_GE(double(value_with(stacks, "spin_phase")) / total, 0.90);
   EXPECT_LE(double(value_with(stacks, "sleep_phase")) / total, 0.02);
+}
+
+// ------------------------------------------------------------- threads that block again
+
+// wall_relay's threads wake, overwrite the stack below relay_main with heap addresses and
+// block again in the same pthread_cond_wait, often with identical registers. A stack
+// read from outside while that happened mixes frames: its callers end in a heap address
+// (or one that lands in the program's data) instead of relay_main. At 1000 Hz for 3 s
+// that showed in every run before the sampler checked that the thread had not run.
+TEST(WallBlockedStacks, AreNeverAMixOfTwoBlocks) {
+  ASSERT_TRUE(profiler_built());
+  TempDir dir;
+  const CommandResult run =
+      run_profiled({"--wall=1000", "-q", "-o", dir / "prof"}, {fixture_path("wall_relay"), "3"});
+  ASSERT_EQ(run.exit_code(), 0) << run.describe();
+  const std::string file = dir / "prof/wall.pb.gz";
+
+  std::vector<Stack> stacks;
+  ASSERT_TRUE(our_collapsed(file, "wall", true, &stacks));
+  int64_t relay_value = 0;
+  for (const Stack& stack : stacks) {
+    if (stack.thread != "relay") continue;
+    relay_value += stack.value;
+    std::string frames;
+    for (const std::string& frame : stack.frames) frames += frame + ";";
+    EXPECT_TRUE(has_frame(stack.frames, "relay_main")) << "a relay stack stops short: " << frames;
+    for (const std::string& frame : stack.frames) {
+      EXPECT_NE(frame.rfind("0x", 0), 0u) << "a frame in no module: " << frames;
+    }
+  }
+  EXPECT_GT(relay_value, 0) << "no wall samples of the relay threads";
+
+  std::vector<Trace> traces;
+  ASSERT_TRUE(pprof_traces(file, "wall", &traces));
+  int64_t pprof_relay_traces = 0;
+  for (const Trace& trace : traces) {
+    const auto thread = trace.labels.find("thread");
+    if (thread == trace.labels.end() || thread->second != "relay") continue;
+    ++pprof_relay_traces;
+    EXPECT_TRUE(has_frame(trace.frames, "relay_main")) << "pprof: a relay stack stops short";
+  }
+  EXPECT_GT(pprof_relay_traces, 0);
 }
 
 }  // namespace
