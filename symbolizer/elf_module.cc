@@ -122,4 +122,15 @@ std::string ElfModule::symbol_name(uint64_t address) const {
   return name != nullptr ? name : std::string();
 }
 
+std::string ElfModule::plt_target(uint64_t address) {
+  GElf_Addr bias = 0;
+  Elf* elf = dwfl_module_getelf(module_, &bias);
+  if (elf == nullptr) return {};
+  if (plt_ == nullptr) plt_ = std::make_unique<PltNames>(elf);
+  const PltNames::Target target = plt_->target(address - bias);
+  if (!target.symbol.empty()) return target.symbol;
+  if (target.ifunc_resolver != 0) return symbol_name(target.ifunc_resolver + bias);
+  return {};
+}
+
 }  // namespace cxxprof

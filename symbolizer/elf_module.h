@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "symbolizer/plt_names.h"
+
 namespace cxxprof {
 
 class ElfModule {
@@ -45,6 +47,11 @@ class ElfModule {
   // `address`, or empty.
   std::string symbol_name(uint64_t address) const;
 
+  // The mangled name of the function the PLT stub at `address` jumps to (an ifunc slot:
+  // the name of its resolver's symbol, which is the ifunc's), or empty when `address` is
+  // in no stub. The caller adds "@plt".
+  std::string plt_target(uint64_t address);
+
  private:
   ElfModule(Dwfl* dwfl, Dwfl_Module* module) : dwfl_(dwfl), module_(module) {}
   static std::unique_ptr<ElfModule> report(const std::string& name, const std::string& path, int fd,
@@ -53,6 +60,7 @@ class ElfModule {
   Dwfl* dwfl_;
   Dwfl_Module* module_;
   int dwarf_state_ = -1;  // -1 not looked up yet, 0 none, 1 present
+  std::unique_ptr<PltNames> plt_;  // read on first use
 };
 
 }  // namespace cxxprof

@@ -114,6 +114,16 @@ SymbolizedAddress ElfSymbolizer::resolve(uint64_t address) {
     return result;
   }
 
+  // A PLT stub: no symbol or debug information covers it; it is named after the
+  // function it jumps to, as objdump and perf name it.
+  const std::string plt_target = state.elf->plt_target(address);
+  if (!plt_target.empty()) {
+    const std::string name = simplify_function_name(demangle(plt_target)) + "@plt";
+    result.frames.push_back(SourceFrame{name, plt_target + "@plt", "", 0, 0});
+    result.has_function = true;
+    return result;
+  }
+
   result.has_inline_info = state.dwarf != nullptr;
   if (state.dwarf != nullptr) result.frames = state.dwarf->frames(address);
   std::string symbol = state.elf->symbol_name(address);
