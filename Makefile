@@ -250,6 +250,7 @@ bench: deps
 	@bash benchmarks/lock_overhead.sh $(BUILD)
 	@bash benchmarks/io_overhead.sh $(BUILD)
 	@bash benchmarks/heap_overhead.sh $(BUILD)
+	@bash benchmarks/wall_overhead.sh $(BUILD)
 
 # ---------------------------------------------------------------------------- demo
 $(BUILD)/examples/demo: examples/demo.cc

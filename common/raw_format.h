@@ -29,7 +29,8 @@ namespace cxxprof::raw {
 
 inline constexpr char kMagic[8] = {'C', 'X', 'X', 'P', 'R', 'A', 'W', '1'};
 // 2: heap size labels bucketed (common/heap_size_label.h).
-inline constexpr uint32_t kVersion = 2;
+// 3: counter kWallTicksLate.
+inline constexpr uint32_t kVersion = 3;
 inline constexpr const char* kFileSuffix = ".cxxraw";
 
 // The profiles one process can produce. Values fit in 4 bits (see SampleKey).
@@ -64,6 +65,7 @@ enum Counter : uint32_t {
   kLockWaitsUntracked,         // lock waits not charged to a release (contention table full)
   kHeapSamplesUntracked,       // sampled allocations not tracked as live (table full): no inuse
   kHeapStaleAllocations,       // sampled allocations released without a free we saw
+  kWallTicksLate,              // wall ticks more than 1.5 periods after the previous one
   kCounterCount
 };
 

@@ -12,6 +12,7 @@
 #include "preload/stack_table.h"
 #include "preload/thread_state.h"
 #include "preload/unwind_outcome.h"
+#include "preload/wall_sampler.h"
 
 namespace cxxprof {
 namespace {
@@ -25,11 +26,13 @@ void handle_sigprof(int, siginfo_t* info, void* context) {
   raw::SampleKind kind = raw::SampleKind::kNone;
   int64_t ticks = 1;
   ProfilerState& state = profiler();
+  int64_t period = int64_t(state.cpu_period_ns);
   if (info->si_code == SI_TIMER && info->si_value.sival_int == kCpuSignalTag) {
     kind = raw::SampleKind::kCpu;
     ticks += info->si_overrun > 0 ? info->si_overrun : 0;
   } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == kWallSignalTag) {
     kind = raw::SampleKind::kWall;
+    period = int64_t(wall_signal_interval_ns(info->si_value));
   }
   if (kind == raw::SampleKind::kNone) {
     // Not ours: the program's own SIGPROF (its itimer, or kill -PROF) goes where the
@@ -44,8 +47,6 @@ void handle_sigprof(int, siginfo_t* info, void* context) {
     return;
   }
   if (ticks > 1) store->count(raw::kTimerOverruns, uint64_t(ticks - 1));
-  const int64_t period =
-      int64_t(kind == raw::SampleKind::kCpu ? state.cpu_period_ns : state.wall_period_ns);
   ThreadState& thread = current_thread();
   uint32_t slot = current_thread_slot(*store, state.generation.load(std::memory_order_relaxed));
   unwind::Registers registers = registers_from_context(static_cast<const ucontext_t*>(context));

@@ -55,28 +55,46 @@ void wait_until(uint64_t deadline) {
   }
 }
 
+// The wall sampler may use at most 1/kWallCostShare of a CPU: after a tick that took D,
+// the next comes no sooner than (kWallCostShare - 1) * D later. With a few threads a tick
+// takes microseconds and this never bites; with thousands the rate drops instead of the
+// program's speed, and each tick's samples count the time since the previous tick.
+constexpr uint64_t kWallCostShare = 10;
+
+// One wall tick if it is due; returns when the next one is.
+uint64_t wall_tick_if_due(const RawStore& store, pid_t self, uint64_t next_wall,
+                          uint64_t* previous_tick) {
+  ProfilerState& state = profiler();
+  const uint64_t period = state.wall_period_ns;
+  const uint64_t start = monotonic_ns();
+  if (start < next_wall) return next_wall;
+  // The first tick stands for one period; each later one for the time since the one
+  // before, so a late tick (the process stopped, the machine overloaded, the sampler
+  // throttled) loses no time from the profile.
+  const uint64_t interval = *previous_tick == 0 ? period : start - *previous_tick;
+  if (*previous_tick != 0 && interval > period + period / 2) store.count(raw::kWallTicksLate);
+  *previous_tick = start;
+  wall_sample_tick(store, self, interval, state.generation.load(std::memory_order_relaxed));
+  const uint64_t end = monotonic_ns();
+  const uint64_t on_schedule = start + period;
+  const uint64_t within_budget = end + (end - start) * (kWallCostShare - 1);
+  return on_schedule > within_budget ? on_schedule : within_budget;
+}
+
 void* service_main(void*) {
   prctl(PR_SET_NAME, "cxxprof-service", 0, 0, 0);
   pid_t self = current_tid();
   g_service_tid.store(self, std::memory_order_release);
   ProfilerState& state = profiler();
   uint64_t next_wall = monotonic_ns();
+  uint64_t previous_wall_tick = 0;
   for (int i = 0; i < g_timer_count; ++i) g_timers[i].next_ns = next_wall + g_timers[i].period_ns;
   for (;;) {
     const RawStore* store = active_store();
     if (store == nullptr) return nullptr;  // profiling switched off (e.g. --no-follow child)
-    uint64_t now = monotonic_ns();
     uint64_t deadline = UINT64_MAX;
     if (state.wall_period_ns != 0) {
-      if (now >= next_wall) {
-        wall_sample_tick(*store, self, state.wall_period_ns,
-                         state.generation.load(std::memory_order_relaxed));
-        next_wall += state.wall_period_ns;
-        // Far behind (stopped by a debugger, machine overloaded): skip, don't burst.
-        if (next_wall + 10 * state.wall_period_ns < monotonic_ns()) {
-          next_wall = monotonic_ns() + state.wall_period_ns;
-        }
-      }
+      next_wall = wall_tick_if_due(*store, self, next_wall, &previous_wall_tick);
       deadline = next_wall;
     }
     deadline = run_due_timers(monotonic_ns(), deadline);

@@ -11,6 +11,7 @@
 // Runs on the service thread only.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <sys/types.h>
 
@@ -18,8 +19,23 @@
 
 namespace cxxprof {
 
-// Takes one wall sample of every thread except `self_tid`, each worth `period_ns`.
-void wall_sample_tick(const RawStore& store, pid_t self_tid, uint64_t period_ns,
+// Takes one wall sample of every thread except `self_tid`, each worth `interval_ns`: the
+// time since the previous tick, which is the period unless ticks came late.
+void wall_sample_tick(const RawStore& store, pid_t self_tid, uint64_t interval_ns,
                       uint32_t generation);
+
+// The SIGPROF a tick sends a running thread carries the sampler's tag in sival_int (the
+// low half of sival_ptr on x86-64) and the tick's interval, in microseconds, in the high
+// half, so the handler charges the same time as for the blocked threads of that tick.
+inline sigval wall_signal_value(uint64_t interval_ns, int tag) {
+  uint64_t micros = interval_ns / 1000;
+  if (micros > UINT32_MAX) micros = UINT32_MAX;
+  sigval value;
+  value.sival_ptr = reinterpret_cast<void*>(micros << 32 | uint32_t(tag));
+  return value;
+}
+inline uint64_t wall_signal_interval_ns(const sigval& value) {
+  return (reinterpret_cast<uint64_t>(value.sival_ptr) >> 32) * 1000;
+}
 
 }  // namespace cxxprof

@@ -46,6 +46,11 @@ const char* counter_meaning(unsigned counter) {
     case raw::kHeapStaleAllocations:
       return "sampled allocations released without a free the profiler saw (found when "
              "their address was allocated again): counted as freed from then on";
+    case raw::kWallTicksLate:
+      return "wall-clock ticks came late (too many threads to sample at the requested rate "
+             "within the sampler's CPU budget, or the process was stopped): each counts the "
+             "whole time since the previous tick, so totals stay right at a coarser "
+             "resolution";
     case raw::kIoPathsDropped:
       return "files whose path did not fit the I/O profile's path table (labelled \"other "
              "files\")";
