@@ -66,7 +66,7 @@ for threads in 10 100 1000; do
     awk '/^waiter;/ { sum += $NF } END { printf "%.0f\n", sum }')
   waiter_samples=$("$report" collapsed --thread --sample_index=samples "$scratch/profile/wall.pb.gz" |
     awk '/^waiter;/ { sum += $NF } END { printf "%.0f\n", sum }')
-  late=$("$report" dump "$scratch/profile/wall.pb.gz" | grep -o '[0-9]* wall-clock ticks came late' |
+  late=$("$report" dump "$scratch/profile/wall.pb.gz" | grep -o '[0-9]* of [0-9]* wall-clock ticks came late' |
     grep -o '^[0-9]*' || echo 0)
   python3 - "$threads" "$seconds" "${plain[*]}" "${wall[*]}" "$truth" "$waiter_total" "$waiter_samples" "$late" <<'EOF'
 import statistics, sys
@@ -78,7 +78,7 @@ added = [w - p for w, p in zip(wall, plain)]
 m = statistics.median
 print(f"{threads} threads: CPU per second of run, plain {m(plain):.4f}, --wall {m(wall):.4f}; "
       f"added {m(added):.4f} of one CPU (runs: {' '.join(f'{a:.4f}' for a in added)})")
-print(f"  ticks per second reached: {samples / threads / seconds:.1f} of 100 ({late} came late); "
+print(f"  ticks per second reached: {samples / threads / seconds:.1f} of 100 ({late} came late, if one in a hundred or more); "
       f"waiters' wall total {total / 1e9:.2f} s against their lifetimes {truth / 1e9:.2f} s "
       f"({100 * (total - truth) / truth:+.1f}%)")
 EOF

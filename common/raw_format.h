@@ -29,8 +29,8 @@ namespace cxxprof::raw {
 
 inline constexpr char kMagic[8] = {'C', 'X', 'X', 'P', 'R', 'A', 'W', '1'};
 // 2: heap size labels bucketed (common/heap_size_label.h).
-// 3: counter kWallTicksLate.
-inline constexpr uint32_t kVersion = 3;
+// 3: counter kWallTicksLate. 4: counter kWallTicks.
+inline constexpr uint32_t kVersion = 4;
 inline constexpr const char* kFileSuffix = ".cxxraw";
 
 // The profiles one process can produce. Values fit in 4 bits (see SampleKey).
@@ -66,6 +66,7 @@ enum Counter : uint32_t {
   kHeapSamplesUntracked,       // sampled allocations not tracked as live (table full): no inuse
   kHeapStaleAllocations,       // sampled allocations released without a free we saw
   kWallTicksLate,              // wall ticks more than 1.5 periods after the previous one
+  kWallTicks,                  // wall ticks taken
   kCounterCount
 };
 

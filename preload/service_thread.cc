@@ -55,11 +55,19 @@ void wait_until(uint64_t deadline) {
   }
 }
 
-// The wall sampler may use at most 1/kWallCostShare of a CPU: after a tick that took D,
-// the next comes no sooner than (kWallCostShare - 1) * D later. With a few threads a tick
+// The wall sampler may use at most 1/kWallCostShare of a CPU: after a tick that used D of
+// CPU time, the next comes no sooner than (kWallCostShare - 1) * D later. CPU time, not
+// the tick's length: on a busy machine a tick waits for a CPU too, and that costs the
+// program nothing. With a few threads a tick
 // takes microseconds and this never bites; with thousands the rate drops instead of the
 // program's speed, and each tick's samples count the time since the previous tick.
 constexpr uint64_t kWallCostShare = 10;
+
+uint64_t thread_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return uint64_t(now.tv_sec) * 1000000000u + uint64_t(now.tv_nsec);
+}
 
 // One wall tick if it is due; returns when the next one is.
 uint64_t wall_tick_if_due(const RawStore& store, pid_t self, uint64_t next_wall,
@@ -72,12 +80,15 @@ uint64_t wall_tick_if_due(const RawStore& store, pid_t self, uint64_t next_wall,
   // before, so a late tick (the process stopped, the machine overloaded, the sampler
   // throttled) loses no time from the profile.
   const uint64_t interval = *previous_tick == 0 ? period : start - *previous_tick;
+  store.count(raw::kWallTicks);
   if (*previous_tick != 0 && interval > period + period / 2) store.count(raw::kWallTicksLate);
   *previous_tick = start;
+  const uint64_t cpu_before = thread_cpu_ns();
   wall_sample_tick(store, self, interval, state.generation.load(std::memory_order_relaxed));
+  const uint64_t cost = thread_cpu_ns() - cpu_before;
   const uint64_t end = monotonic_ns();
   const uint64_t on_schedule = start + period;
-  const uint64_t within_budget = end + (end - start) * (kWallCostShare - 1);
+  const uint64_t within_budget = end + cost * (kWallCostShare - 1);
   return on_schedule > within_budget ? on_schedule : within_budget;
 }
 

@@ -46,11 +46,9 @@ const char* counter_meaning(unsigned counter) {
     case raw::kHeapStaleAllocations:
       return "sampled allocations released without a free the profiler saw (found when "
              "their address was allocated again): counted as freed from then on";
-    case raw::kWallTicksLate:
-      return "wall-clock ticks came late (too many threads to sample at the requested rate "
-             "within the sampler's CPU budget, or the process was stopped): each counts the "
-             "whole time since the previous tick, so totals stay right at a coarser "
-             "resolution";
+    case raw::kWallTicks:
+    case raw::kWallTicksLate:  // said with the number of ticks, below
+      return nullptr;
     case raw::kIoPathsDropped:
       return "files whose path did not fit the I/O profile's path table (labelled \"other "
              "files\")";
@@ -71,6 +69,17 @@ std::vector<std::string> raw_data_warnings(const RawData& data, bool exit_observ
     if (meaning != nullptr && data.counters[i] != 0) {
       warnings.push_back(std::to_string(data.counters[i]) + " " + meaning);
     }
+  }
+  // A late tick loses no time (it counts the time since the previous one), only
+  // resolution: worth a word once it is more than the odd tick of a busy machine.
+  const uint64_t ticks = data.counters[raw::kWallTicks];
+  const uint64_t late = data.counters[raw::kWallTicksLate];
+  if (late != 0 && late * 100 >= ticks) {
+    warnings.push_back(std::to_string(late) + " of " + std::to_string(ticks) +
+                       " wall-clock ticks came late (more threads than the sampler visits at "
+                       "the requested rate within a tenth of a CPU, a busy machine, or the "
+                       "process stopped): each counts the time since the previous tick, so "
+                       "totals stay right at a coarser resolution");
   }
   if (find_heap_peak_marker(data).snapshots % 2 != 0) {
     warnings.push_back("the process ended while the heap peak snapshot was being updated: "
