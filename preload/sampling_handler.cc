@@ -105,13 +105,20 @@ unwind::Registers registers_from_context(const ucontext_t* context) {
   return r;
 }
 
+unwind::UnwindResult unwind_only(const unwind::Registers& registers,
+                                 const unwind::MemoryReader& memory, uint64_t* pcs) {
+  return unwind::unwind_stack(current_module_set(), registers, memory, pcs, raw::kMaxStackDepth);
+}
+
+uint32_t keep_stack(const RawStore& store, const unwind::UnwindResult& result, uint64_t* pcs) {
+  const uint32_t depth = finish_unwind(store, result, pcs);
+  return depth > 0 ? intern_stack(store, pcs, depth) : 0;
+}
+
 uint32_t capture_stack(const RawStore& store, const unwind::Registers& registers,
                        const unwind::MemoryReader& memory) {
   uint64_t pcs[raw::kMaxStackDepth];
-  unwind::UnwindResult result =
-      unwind::unwind_stack(current_module_set(), registers, memory, pcs, raw::kMaxStackDepth);
-  uint32_t depth = finish_unwind(store, result, pcs);
-  return depth > 0 ? intern_stack(store, pcs, depth) : 0;
+  return keep_stack(store, unwind_only(registers, memory, pcs), pcs);
 }
 
 void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_slot,

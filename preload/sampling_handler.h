@@ -23,6 +23,14 @@ bool install_sampling_handler();
 uint32_t capture_stack(const RawStore& store, const unwind::Registers& registers,
                        const unwind::MemoryReader& memory);
 
+// capture_stack in two steps, for a caller that decides after unwinding whether the stack
+// is worth keeping (the wall sampler discards stacks read while their thread moved):
+// unwind_only fills pcs[raw::kMaxStackDepth] and touches no store; keep_stack counts why
+// the unwind stopped short, drops our frames and returns the stack's id.
+unwind::UnwindResult unwind_only(const unwind::Registers& registers,
+                                 const unwind::MemoryReader& memory, uint64_t* pcs);
+uint32_t keep_stack(const RawStore& store, const unwind::UnwindResult& result, uint64_t* pcs);
+
 // capture_stack, then adds values to (kind, thread_slot, stack). Signal-safe.
 void record_sample(const RawStore& store, raw::SampleKind kind, uint32_t thread_slot,
                    const unwind::Registers& registers, const unwind::MemoryReader& memory,

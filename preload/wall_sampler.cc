@@ -194,7 +194,8 @@ void sample_thread(pid_t tid, void* data) {
     }
     unwind::Registers registers;
     if (!blocked_registers(text, &registers)) break;
-    const uint32_t stack = capture_stack(*tick.store, registers, checked_memory_reader());
+    uint64_t pcs[raw::kMaxStackDepth];
+    const unwind::UnwindResult unwound = unwind_only(registers, checked_memory_reader(), pcs);
     // The stack was read while the thread may have woken up and called something else on
     // the same stack memory: its frames would mix old and new calls. Keep the sample only
     // if the thread is blocked in the same call at the same place (same syscall,
@@ -209,7 +210,9 @@ void sample_thread(pid_t tid, void* data) {
     }
     if (std::strcmp(again, text) == 0 && mark_after == mark) {
       // Not run between `mark` and `mark_after`, and blocked at `again` in between: at
-      // `mark_after` it had still not been put on a CPU since it blocked here.
+      // `mark_after` it had still not been put on a CPU since it blocked here. Only now
+      // is the stack stored and its truncation counted: a discarded read leaves no trace.
+      const uint32_t stack = keep_stack(*tick.store, unwound, pcs);
       cached.stack = stack;
       cached.mark = mark_after;
       add_blocked_sample(tick, cached, stack, true);
