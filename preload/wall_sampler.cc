@@ -16,24 +16,27 @@
 namespace cxxprof {
 namespace {
 
-// How far a thread has run, from /proc/T/schedstat: its CPU time in ns and how many
-// times it was put on a CPU. The kernel counts an arrival the moment the thread is
-// scheduled in, so an unchanged count means the thread has not run at all since. On a
-// kernel without schedstats: its context switches (/proc/T/status), which are counted
-// only when it leaves the CPU, so they prove nothing about a thread running right now.
+// How far a thread has run: its CPU time in ns and its scheduling count from
+// /proc/T/schedstat, or on a kernel without usable schedstats its context switches from
+// /proc/T/status. Either changes whenever the thread leaves a CPU after running (the
+// kernel adds the CPU time, or counts the switch, as it switches out), but may lag while
+// it is on one: a mark proves "has not run since" only for a thread that is off the CPU
+// now, which /proc/T/syscall tells ("running" otherwise).
 struct RunMark {
   int64_t cpu_ns;
   int64_t switches;
-  bool counts_arrivals;
+  bool from_schedstat;
   bool operator==(const RunMark&) const = default;
 };
 
-// What the last tick learned of each blocked thread, by tid (a collision just costs the
-// other thread a full read). Only the service thread touches it.
+// What the last ticks learned of each thread seen blocked. Open addressing by tid; an
+// entry not seen for a whole tick belongs to a thread that exited (every live thread is
+// visited each tick) and is reused. Only the service thread touches it.
 struct CachedThread {
-  pid_t tid;
+  pid_t tid;  // 0: never used
   uint32_t generation;
-  uint32_t slot;  // thread slot, for `name`
+  uint64_t last_tick;  // the tick that last visited it
+  uint32_t slot;       // thread slot, for `name`
   char name[raw::kThreadNameSize];
   uint64_t name_read_ns;  // when /proc/T/comm was last read
   // The last sample taken from outside: the stack unwound where the thread was blocked
@@ -41,8 +44,10 @@ struct CachedThread {
   uint32_t stack;
   RunMark mark;
 };
-constexpr uint32_t kCacheSize = 1024;
+constexpr uint32_t kCacheSize = 4096;  // 320 KiB, touched only as far as threads go
+constexpr uint32_t kCacheProbes = 64;
 CachedThread g_cache[kCacheSize];
+uint64_t g_tick_number = 0;
 
 // How long the cached name of a thread that has not run since is trusted: another thread
 // may rename it (pthread_setname_np writes /proc/T/comm) while it sleeps. A thread that
@@ -56,19 +61,35 @@ struct TickContext {
   uint64_t interval_ns;
   uint32_t generation;
   uint64_t now_ns;
+  uint64_t number;
 };
 
-CachedThread& cached_thread(const TickContext& tick, pid_t tid) {
-  CachedThread& cached = g_cache[uint32_t(tid) % kCacheSize];
-  if (cached.tid != tid || cached.generation != tick.generation) {
-    std::memset(&cached, 0, sizeof(cached));
-    cached.tid = tid;
-    cached.generation = tick.generation;
+// The thread's entry, or null when more threads than the cache holds are alive: such a
+// thread is sampled without a cache, under thread slot 0 (claiming it a slot on every
+// tick would fill the thread table).
+CachedThread* cached_thread(const TickContext& tick, pid_t tid) {
+  const uint32_t home = uint32_t(tid) * 2654435761u % kCacheSize;
+  CachedThread* reusable = nullptr;
+  for (uint32_t probe = 0; probe < kCacheProbes; ++probe) {
+    CachedThread& entry = g_cache[(home + probe) % kCacheSize];
+    if (entry.tid == tid && entry.generation == tick.generation) {
+      entry.last_tick = tick.number;
+      return &entry;
+    }
+    const bool stale = entry.generation != tick.generation || entry.last_tick + 1 < tick.number;
+    if (reusable == nullptr && (entry.tid == 0 || stale)) reusable = &entry;
+    if (entry.tid == 0) break;  // the end of this tid's probe sequence
   }
-  return cached;
+  if (reusable == nullptr) return nullptr;
+  std::memset(reusable, 0, sizeof(*reusable));
+  reusable->tid = tid;
+  reusable->generation = tick.generation;
+  reusable->last_tick = tick.number;
+  return reusable;
 }
 
 uint32_t slot_for_blocked_thread(const TickContext& tick, CachedThread& cached, bool ran) {
+  if (cached.tid == 0) return 0;  // not in the cache (see cached_thread)
   if (!ran && cached.slot != 0 && tick.now_ns - cached.name_read_ns < kNameRecheckNs) {
     return cached.slot;
   }
@@ -123,14 +144,17 @@ bool blocked_registers(const char* text, unwind::Registers* registers) {
 bool thread_run_mark(pid_t tid, RunMark* mark) {
   char path[64];
   TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/schedstat");
-  char text[2048];
+  char text[4096];
   if (read_text_file(path, text, sizeof(text)) > 0) {
-    // "CPU_NS RUN_DELAY_NS ARRIVALS"
+    // "CPU_NS RUN_DELAY_NS TIMESLICES". A kernel that keeps no schedstats prints zeros:
+    // no thread that exists has run for 0 ns.
     const char* cursor = text;
     int64_t run_delay = 0;
-    mark->counts_arrivals = true;
-    return next_number(&cursor, 10, &mark->cpu_ns) && next_number(&cursor, 10, &run_delay) &&
-           next_number(&cursor, 10, &mark->switches);
+    *mark = RunMark{0, 0, true};
+    if (next_number(&cursor, 10, &mark->cpu_ns) && next_number(&cursor, 10, &run_delay) &&
+        next_number(&cursor, 10, &mark->switches) && mark->cpu_ns != 0) {
+      return true;
+    }
   }
   TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/status");
   if (read_text_file(path, text, sizeof(text)) <= 0) return false;
@@ -156,22 +180,9 @@ constexpr int kBlockedAttempts = 3;
 void sample_thread(pid_t tid, void* data) {
   const TickContext& tick = *static_cast<const TickContext*>(data);
   if (tid == tick.self_tid) return;
-  CachedThread& cached = cached_thread(tick, tid);
-  RunMark mark{};
-  // Not put on a CPU since the last sample found it blocked: it is still blocked there,
-  // with the stack unwound then. Most threads of a big program sleep for many ticks;
-  // this costs them one small read instead of two and an unwind.
-  if (cached.stack != 0 && cached.mark.counts_arrivals) {
-    if (!thread_run_mark(tid, &mark)) {
-      tick.store->count(raw::kWallThreadsSkipped);  // exited meanwhile
-      return;
-    }
-    if (mark == cached.mark) {
-      add_blocked_sample(tick, cached, cached.stack, false);
-      return;
-    }
-  }
-  cached.stack = 0;
+  CachedThread* entry = cached_thread(tick, tid);
+  CachedThread uncached{};
+  CachedThread& cached = entry != nullptr ? *entry : uncached;
   char path[64];
   TextBuffer(path, sizeof(path)).append("/proc/self/task/").append_i64(tid).append("/syscall");
   char text[256];
@@ -180,13 +191,24 @@ void sample_thread(pid_t tid, void* data) {
     return;
   }
   if (std::strncmp(text, "running", 7) == 0) {
+    cached.stack = 0;
     signal_running_thread(tick, tid);
     return;
   }
+  RunMark mark{};
   if (!thread_run_mark(tid, &mark)) {
     tick.store->count(raw::kWallThreadsSkipped);
     return;
   }
+  // Off the CPU now (`text`), and its mark, read after that, unchanged since the last
+  // sample found it blocked: it has not run since, so it is still blocked there, with the
+  // stack unwound then. Most threads of a big program sleep for many ticks; this costs
+  // them two small reads instead of four and an unwind.
+  if (cached.stack != 0 && mark == cached.mark) {
+    add_blocked_sample(tick, cached, cached.stack, false);
+    return;
+  }
+  cached.stack = 0;
   for (int attempt = 0; attempt < kBlockedAttempts; ++attempt) {
     if (std::strncmp(text, "running", 7) == 0) {
       signal_running_thread(tick, tid);
@@ -230,7 +252,7 @@ void wall_sample_tick(const RawStore& store, pid_t self_tid, uint64_t interval_n
                       uint32_t generation) {
   // Rounded as the signal carries it, so running and blocked threads count the same.
   interval_ns = wall_signal_interval_ns(wall_signal_value(interval_ns, 0));
-  TickContext tick{&store, self_tid, getpid(), interval_ns, generation, monotonic_ns()};
+  TickContext tick{&store, self_tid, getpid(), interval_ns, generation, monotonic_ns(), ++g_tick_number};
   for_each_thread(&sample_thread, &tick);
 }
 

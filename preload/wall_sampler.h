@@ -27,6 +27,8 @@ void wall_sample_tick(const RawStore& store, pid_t self_tid, uint64_t interval_n
 // The SIGPROF a tick sends a running thread carries the sampler's tag in sival_int (the
 // low half of sival_ptr on x86-64) and the tick's interval, in microseconds, in the high
 // half, so the handler charges the same time as for the blocked threads of that tick.
+static_assert(sizeof(void*) == 8 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "the tag must be the low half of sival_ptr, where sival_int reads it");
 inline sigval wall_signal_value(uint64_t interval_ns, int tag) {
   uint64_t micros = interval_ns / 1000;
   if (micros > UINT32_MAX) micros = UINT32_MAX;
