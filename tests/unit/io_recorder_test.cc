@@ -26,6 +26,7 @@
 #include "preload/io_clock.h"
 #include "preload/io_interposer.h"
 #include "preload/io_paths.h"
+#include "preload/profiler_state.h"
 #include "preload/io_recorder.h"
 #include "preload/module_tracker.h"
 #include "preload/profiler_state.h"
@@ -51,6 +52,10 @@ class IoCoreTest : public ::testing::Test {
     config_init(&config);
     config.io_rate = 1;
     ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    // A new store is a new generation, as in a forked child: descriptor labels cached
+    // for an earlier test's store (path ids into it) are stale. Without this a later test
+    // (or --gtest_repeat) reusing a descriptor number read another store's path id.
+    profiler().generation.fetch_add(1, std::memory_order_relaxed);
   }
   void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
