@@ -24,23 +24,23 @@
 #include "preload/reentry_guard.h"
 #include "preload/thread_activity.h"
 #include "preload/thread_state.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 // Profiling switched on in this test binary for the duration of one test: a fresh raw
 // store, both profiles, the activity table tracked.
 class BlockingWaitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-blocking-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     ProfilerState& state = profiler();
     config_init(&state.config);
     state.config.mutex_fraction = 1;
     state.config.block_rate = 1;
-    ASSERT_TRUE(state.store.create(dir_.c_str(), state.config));
+    ASSERT_TRUE(scratch_.create_store(&state.store, state.config));
     refresh_modules(state.store, true);
     state.active.store(true);
     g_lock_profiles.store(kMutexProfileOn | kBlockProfileOn);
@@ -53,7 +53,6 @@ class BlockingWaitTest : public ::testing::Test {
     state.active.store(false);
     state.store.abandon();
     contention_table().reset();
-    ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0);
   }
 
   // Total (count, delay) of the block samples with `reason`.
@@ -85,7 +84,7 @@ class BlockingWaitTest : public ::testing::Test {
     return delay;
   }
 
-  std::string dir_;
+  TempStoreDir scratch_{"blocking"};
 };
 
 void sleep_ms(int ms) {

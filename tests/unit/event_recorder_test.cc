@@ -14,29 +14,28 @@
 #include "preload/raw_store.h"
 #include "preload/reentry_guard.h"
 #include "preload/thread_state.h"
+#include "tests/unit/temp_store.h"
 #include "tests/unit/unwinder_support.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 using unwind::testing::describe_stack;
 
 class EventRecorderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-events-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
     config.block_rate = 1;
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    ASSERT_TRUE(scratch_.create_store(&store_, config));
     refresh_modules(store_, true);
     learn_stack_bounds(current_thread());
   }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
-  std::string dir_;
+  TempStoreDir scratch_{"events"};
   RawStore store_;
 };
 

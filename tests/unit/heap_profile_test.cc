@@ -21,9 +21,12 @@
 #include "preload/module_tracker.h"
 #include "preload/raw_store.h"
 #include "preload/thread_state.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof::heap {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 TEST(HeapSizeLabel, SmallSizesAreExact) {
   for (uint64_t size : {0ull, 1ull, 17ull, 127ull}) {
@@ -152,23 +155,14 @@ struct Figures {
 class HeapCoreTest : public ::testing::Test {
  protected:
   void start(uint64_t rate) {
-    char pattern[] = "/tmp/cxxprof-heap-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
     config.heap_rate = rate;
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    ASSERT_TRUE(scratch_.create_store(&store_, config));
     refresh_modules(store_, true);
     learn_stack_bounds(current_thread());
     ASSERT_TRUE(start_heap_profile_for(store_, rate));
   }
-  void TearDown() override {
-    if (!dir_.empty()) {
-      ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0);
-    }
-  }
-
   // The label a size is counted under (its bucket's smallest size; heap_size_label.h).
   static uint64_t label(uint64_t size) { return heap_label::decode(heap_label::encode(size)); }
 
@@ -191,7 +185,7 @@ class HeapCoreTest : public ::testing::Test {
 
   static void* fake(uintptr_t i) { return reinterpret_cast<void*>(0x500000000000 + i * 4096); }
 
-  std::string dir_;
+  TempStoreDir scratch_{"heap"};
   RawStore store_;
 };
 

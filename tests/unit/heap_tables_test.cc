@@ -24,9 +24,12 @@
 #include "preload/heap_site_table.h"
 #include "preload/raw_store.h"
 #include "preload/sample_table.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof::heap {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 // ---------------------------------------------------------------- live table
 
@@ -247,20 +250,16 @@ TEST(HeapInUse, PairUpdatesAreExactAlignedOrNot) {
 class HeapStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-heap-tables-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    ASSERT_TRUE(scratch_.create_store(&store_, config));
   }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   static uint64_t heap_key(uint32_t thread, uint32_t stack, uint32_t size) {
     return raw::make_sample_key(raw::SampleKind::kHeap, thread, stack, size);
   }
 
-  std::string dir_;
+  TempStoreDir scratch_{"heap-tables"};
   RawStore store_;
 };
 

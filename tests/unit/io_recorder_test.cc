@@ -33,9 +33,12 @@
 #include "preload/raw_store.h"
 #include "preload/thread_activity.h"
 #include "preload/thread_state.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 std::string stored(const RawStore& store, uint32_t id) {
   const raw::IoPathEntry& entry = store.io_paths()[id];
@@ -45,21 +48,13 @@ std::string stored(const RawStore& store, uint32_t id) {
 class IoCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-io-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
     config.io_rate = 1;
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
-    // A new store is a new generation, as in a forked child: descriptor labels cached
-    // for an earlier test's store (path ids into it) are stale. Without this a later test
-    // (or --gtest_repeat) reusing a descriptor number read another store's path id.
-    profiler().generation.fetch_add(1, std::memory_order_relaxed);
+    ASSERT_TRUE(scratch_.create_store(&store_, config));  // a new generation
   }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
-  std::string dir_;
+  TempStoreDir scratch_{"io"};
   RawStore store_;
 };
 
@@ -93,7 +88,7 @@ TEST_F(IoCoreTest, FullPathSectionGivesNoPathAndCountsIt) {
 }
 
 TEST_F(IoCoreTest, DescriptorsAreClassifiedByWhatTheyAre) {
-  const std::string path = dir_ + "/data.txt";
+  const std::string path = scratch_.path() + "/data.txt";
   const int file = open(path.c_str(), O_RDWR | O_CREAT, 0600);
   int pipe_fds[2], socket_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
@@ -122,7 +117,7 @@ TEST_F(IoCoreTest, DescriptorsAreClassifiedByWhatTheyAre) {
 // Cached until forgotten: the number now naming a pipe is still "file" until the table
 // is told, then classified afresh. A forked child (new generation) classifies afresh too.
 TEST_F(IoCoreTest, ClassificationIsCachedUntilForgotten) {
-  const std::string path = dir_ + "/cached.txt";
+  const std::string path = scratch_.path() + "/cached.txt";
   const int fd = open(path.c_str(), O_RDWR | O_CREAT, 0600);
   fd_forget(fd);
   EXPECT_EQ(fd_label(store_, fd).kind, io::FdKind::kFile);

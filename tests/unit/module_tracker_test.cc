@@ -12,9 +12,12 @@
 #include "preload/module_tracker.h"
 #include "preload/raw_store.h"
 #include "preload/unwinder.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 std::string plugin_path() {
   const char* build = std::getenv("CXXPROF_BUILD_DIR");
@@ -24,17 +27,13 @@ std::string plugin_path() {
 class ModuleTrackerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-modules-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    ASSERT_TRUE(scratch_.create_store(&store_, config));
     refresh_modules(store_, true);
   }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
-  std::string dir_;
+  TempStoreDir scratch_{"modules"};
   RawStore store_;
 };
 

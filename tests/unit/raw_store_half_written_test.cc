@@ -41,9 +41,12 @@
 #include "preload/thread_state.h"
 #include "symbolizer/convert.h"
 #include "symbolizer/raw_reader.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 constexpr uint64_t kLibraryStart = 0x7f0000000000;
 constexpr uint64_t kLibraryLimit = 0x7f0000100000;
@@ -74,14 +77,11 @@ void append_module(const RawStore& store, const char* path, uint64_t start, uint
 class HalfWrittenStore : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/cxxprof-half-written-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     config_init(&config_);
     config_.cpu_hz = 100;
     config_.io_rate = 1;
-    ASSERT_TRUE(store_.create(dir_.c_str(), config_));
-    path_ = dir_ + "/" + std::to_string(getpid()) + raw::kFileSuffix;
+    ASSERT_TRUE(scratch_.create_store(&store_, config_));
+    path_ = scratch_.path() + "/" + std::to_string(getpid()) + raw::kFileSuffix;
 
     // What a run had published before the interrupted step: a library, two threads,
     // three stacks, CPU and I/O samples, one file path.
@@ -102,11 +102,6 @@ class HalfWrittenStore : public ::testing::Test {
     baseline_ = read();
   }
 
-  void TearDown() override {
-    const std::string command = "rm -rf '" + dir_ + "'";
-    ASSERT_EQ(std::system(command.c_str()), 0);
-  }
-
   RawData read() {
     RawData data;
     std::string error;
@@ -116,7 +111,7 @@ class HalfWrittenStore : public ::testing::Test {
 
   // The converter writes the CPU profile from the store as it is now.
   void expect_converts() {
-    const std::string out = dir_ + "/out" + std::to_string(++conversions_);
+    const std::string out = scratch_.path() + "/out" + std::to_string(++conversions_);
     ASSERT_EQ(mkdir(out.c_str(), 0700), 0);
     ConvertOptions options;
     options.output_dir = out;
@@ -159,7 +154,7 @@ class HalfWrittenStore : public ::testing::Test {
     return nullptr;
   }
 
-  std::string dir_;
+  TempStoreDir scratch_{"half-written"};
   std::string path_;
   Config config_;
   RawStore store_;
@@ -288,7 +283,7 @@ TEST_F(HalfWrittenStore, HeaderWithoutItsMagicIsACleanError) {
   EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
   EXPECT_EQ(error.rfind(path_, 0), 0u) << "the error names the file: " << error;
   ConvertOptions options;
-  options.output_dir = dir_;
+  options.output_dir = scratch_.path();
   ConvertResult result;
   EXPECT_FALSE(convert_raw_file(path_, options, &result, &error));
   EXPECT_FALSE(error.empty());

@@ -17,9 +17,12 @@
 #include "preload/raw_store.h"
 #include "preload/thread_state.h"
 #include "preload/vfork_child.h"
+#include "tests/unit/temp_store.h"
 
 namespace cxxprof {
 namespace {
+
+using cxxprof_test::TempStoreDir;
 
 // The exit status of `child`, or -1 if it did not exit normally.
 int exit_status_of(pid_t child) {
@@ -70,17 +73,13 @@ class VforkChildStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     track_process_pid();
-    char pattern[] = "/tmp/cxxprof-vfork-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
     Config config;
     config_init(&config);
     config.io_rate = 1;
-    ASSERT_TRUE(store_.create(dir_.c_str(), config));
+    ASSERT_TRUE(scratch_.create_store(&store_, config));
   }
-  void TearDown() override { ASSERT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
-  std::string dir_;
+  TempStoreDir scratch_{"vfork"};
   RawStore store_;
 };
 
@@ -101,7 +100,7 @@ TEST_F(VforkChildStoreTest, ClaimsNoThreadSlotForItsParentsThread) {
 }
 
 TEST_F(VforkChildStoreTest, KeepsNoClassificationOfItsOwnDescriptors) {
-  const std::string path = dir_ + "/file";
+  const std::string path = scratch_.path() + "/file";
   const int file = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   int pipe_fds[2];
   ASSERT_GE(file, 0);
