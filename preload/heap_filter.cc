@@ -1,6 +1,9 @@
 #include "preload/heap_filter.h"
 
+#include <csignal>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace cxxprof::heap {
 
@@ -18,6 +21,8 @@ constexpr uint64_t kVersionStep = uint64_t(1) << kFilterBitsPerWord;
 // written once; 0 = claimed, not written yet.
 std::atomic<uintptr_t> g_pinned[kMaxPinned];
 std::atomic<uint32_t> g_pinned_count{0};
+// Set by the first filter_add: until then the filter holds pins only.
+std::atomic<bool> g_has_entries{false};
 
 std::atomic<uint64_t>& word_of(uint32_t index) { return g_filter_words[index / kFilterBitsPerWord]; }
 uint64_t bit_of(uint32_t index) { return uint64_t(1) << (index % kFilterBitsPerWord); }
@@ -45,6 +50,7 @@ void filter_add(const void* pointer) {
   while (value != kStuck && !counter.compare_exchange_weak(value, uint8_t(value + 1))) {
   }
   set_bit(index);
+  if (!g_has_entries.load(std::memory_order_relaxed)) g_has_entries.store(true, std::memory_order_relaxed);
 }
 
 bool filter_pin(const void* pointer) {
@@ -75,6 +81,17 @@ void filter_remove(const void* pointer) {
 }
 
 void filter_clear() {
+  // The pins keep the bootstrap arena's blocks away from the real free, and free no
+  // longer checks the arena itself: they may not vanish even for a moment while anyone
+  // could free. At the first start there is nothing else to clear (a thread a library
+  // started before us may be freeing), so nothing is touched. After a fork there are the
+  // parent's entries; the child's one thread is this one, and with its signals blocked
+  // no handler frees between the wipe and the pins' return. The raw syscall, not
+  // sigprocmask: that one is interposed (it counts threads blocking SIGPROF).
+  if (!g_has_entries.load(std::memory_order_relaxed)) return;
+  sigset_t all, previous;
+  sigfillset(&all);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &previous, sizeof(uint64_t));
   // Private anonymous memory (.bss): MADV_DONTNEED gives back zero pages, without
   // touching (and so making resident) the pages that were never used.
   if (madvise(g_filter_words, sizeof(g_filter_words), MADV_DONTNEED) != 0) {
@@ -89,6 +106,8 @@ void filter_clear() {
     const uintptr_t address = g_pinned[i].load(std::memory_order_acquire);
     if (address != 0) stick(filter_index(address));
   }
+  g_has_entries.store(false, std::memory_order_relaxed);
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &previous, nullptr, sizeof(uint64_t));
 }
 
 uint64_t filter_bytes() { return sizeof(g_filter_words) + sizeof(g_counters) + sizeof(g_pinned); }

@@ -87,8 +87,9 @@ void filter_remove(const void* pointer);
 inline constexpr uint32_t kMaxPinned = 4096;
 bool filter_pin(const void* pointer);
 
-// Empties the filter (start, fork child) but for the pinned pointers. Only while no
-// other thread can use it.
+// Empties the filter (start, fork child) but for the pinned pointers, which stay set
+// throughout: with no entry added yet it touches nothing; else it runs with this
+// thread's signals blocked, and only while no other thread can use the filter.
 void filter_clear();
 
 // Static memory the filter occupies (bitmap and counters).

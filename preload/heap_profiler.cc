@@ -27,7 +27,9 @@ std::atomic<bool> g_every_free_slow{false};
 
 void set_every_free_slow(bool value) {
   if (g_every_free_slow.load(std::memory_order_relaxed) == value) return;
-  g_every_free_slow.store(value, std::memory_order_release);
+  // seq_cst, as choose_free_route's route store and re-read: each side writes one
+  // variable and then reads the other, which only a total order makes safe.
+  g_every_free_slow.store(value, std::memory_order_seq_cst);
   if (every_free_slow_changed != nullptr) every_free_slow_changed();
 }
 
@@ -165,10 +167,10 @@ void record_sample(const RawStore& store, void* pointer, size_t size, uint64_t r
   const uint32_t slot_index =
       cached_sample_slot(g_sites, store, key, g_site_generation.load(std::memory_order_relaxed));
   if (slot_index == kNoSlot) {
-    // No site. If the sample table is full, the site lookup counted the lost sample (and
-    // this second try finds no room either). Else the site table is: the sample counts
-    // as an allocation, not as in use.
-    raw::SampleSlot* fallback = find_sample_slot(store, key, /*count_loss=*/false);
+    // No site: the site table or the sample table is full (the site lookup counts
+    // nothing). Here a full sample table counts the lost sample, once; else the sample
+    // counts as an allocation, not as in use.
+    raw::SampleSlot* fallback = find_sample_slot(store, key);
     if (fallback == nullptr) return;
     store.count(raw::kHeapSamplesUntracked);
     fallback->values[0].fetch_add(1, std::memory_order_relaxed);
@@ -339,8 +341,11 @@ bool start_heap_profile_for(const RawStore& store, uint64_t rate) {
   g_filter_in_use.store(rate != 1, std::memory_order_relaxed);
   set_every_free_slow(rate == 1 || heap_tracking_wanted());
   g_store = &store;
-  g_tables_header = store.header();
+  // The samples before the header, which release_tracked checks (a signal handler's free
+  // on this thread, in a forked child, must not write through the parent's samples).
   g_samples = store.samples();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  g_tables_header = store.header();
   g_tables_ready.store(true, std::memory_order_release);
   g_rate_generation.fetch_add(1, std::memory_order_relaxed);
   g_rate.store(rate, std::memory_order_release);

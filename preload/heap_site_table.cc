@@ -55,7 +55,9 @@ uint32_t SiteTable::find_or_add(const RawStore& store, uint64_t key) {
       if (index == kNoSite) {
         if (reserved == kNoSite) {
           // Fill a site where nobody looks yet, then publish it in the index with one CAS.
-          raw::SampleSlot* sample_slot = find_sample_slot(store, key);
+          // No loss counted here: the caller's fallback probes the sample table again
+          // and counts a lost sample once, whichever table was full.
+          raw::SampleSlot* sample_slot = find_sample_slot(store, key, /*count_loss=*/false);
           if (sample_slot == nullptr) return kNoSite;
           reserved = next_.fetch_add(1, std::memory_order_relaxed);
           if (reserved >= capacity_) return kNoSite;

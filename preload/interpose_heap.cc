@@ -175,11 +175,13 @@ void free_slowly(void* pointer);
 // always matches the last flag.
 void choose_free_route() {
   for (;;) {
-    const bool observed = heap::g_every_free_slow.load(std::memory_order_acquire);
+    const bool observed = heap::g_every_free_slow.load(std::memory_order_seq_cst);
     FreeFunction route = &free_slowly;
     if (!observed) route = real_free.resolved() ? real_free.get() : &free_resolving;
-    g_fast_free.store(route, std::memory_order_release);
-    if (heap::g_every_free_slow.load(std::memory_order_acquire) == observed) return;
+    // seq_cst store, then seq_cst re-read (and the flag's setter likewise): with
+    // release/acquire a route stored on stale news could land after the setter's and win.
+    g_fast_free.store(route, std::memory_order_seq_cst);
+    if (heap::g_every_free_slow.load(std::memory_order_seq_cst) == observed) return;
   }
 }
 
