@@ -2,14 +2,10 @@
 
 #include <sys/mman.h>
 
+#include "preload/mix64.h"
+
 namespace cxxprof::heap {
 namespace {
-
-uint64_t mix(uint64_t x) {
-  x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdu;
-  x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53u;
-  return x ^ (x >> 33);
-}
 
 constexpr unsigned kMinGranuleShift = 6;
 constexpr unsigned kMaxGranuleShift = 40;
@@ -54,7 +50,7 @@ void LiveTable::reset(unsigned granule_shift) {
 LiveTable::Bucket* LiveTable::overflow_bucket(uintptr_t address, const Bucket* first, unsigned i) const {
   // Independent places: a crowded stretch of first buckets (a densely used part of the
   // heap) holds few of them.
-  uint64_t index = (mix(address + i) >> 20) & bucket_mask_;
+  uint64_t index = (mix64(address + i) >> 20) & bucket_mask_;
   if (buckets_ + index == first) index = (index + 1) & bucket_mask_;
   return buckets_ + index;
 }

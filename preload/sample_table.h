@@ -21,6 +21,7 @@
 
 #include <cstdint>
 
+#include "preload/mix64.h"
 #include "preload/raw_store.h"
 
 namespace cxxprof {
@@ -29,11 +30,6 @@ namespace cxxprof {
 // take consecutive slots, so the small sizes most programs allocate sit side by side.
 inline constexpr uint64_t kAuxWindow = 1024;
 
-inline uint64_t sample_key_mix(uint64_t x) {
-  x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdu;
-  x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53u;
-  return x ^ (x >> 33);
-}
 
 // The offset of `key` in its family's window, from its aux. Larger aux values fold
 // their higher bits in, so 1024, 2048, 4096... spread out.
@@ -45,17 +41,17 @@ inline uint64_t sample_aux_offset(uint64_t key) {
 // Where the probe for `key` starts (before masking): its family's home plus its aux
 // offset. Also used by the heap profile's site index (preload/heap_site_table.h).
 inline uint64_t sample_probe_start(uint64_t key) {
-  return sample_key_mix(key >> 20) + sample_aux_offset(key);
+  return mix64(key >> 20) + sample_aux_offset(key);
 }
 
 // Where the probe goes on once the clustered run is too long: the whole key hashed, in
 // steps of an odd stride from another hash (so that it jumps over runs of occupied
 // slots, which clustering makes long).
-inline uint64_t sample_probe_fallback(uint64_t key) { return sample_key_mix(key); }
+inline uint64_t sample_probe_fallback(uint64_t key) { return mix64(key); }
 inline uint64_t sample_probe_stride(uint64_t key) {
   // The high half: of two keys that differ in aux only, the low bits after mixing can
   // agree, and a stride of 1 (mod the table) is linear probing again.
-  return (sample_key_mix(key ^ 0x5851f42d4c957f2du) >> 32) | 1;
+  return (mix64(key ^ 0x5851f42d4c957f2du) >> 32) | 1;
 }
 
 // Adds values[0..count) to the slot of `key`, creating it if new. Returns false (and
